@@ -171,7 +171,8 @@ inline constexpr std::uint32_t encapsulate = 0x000001A7; // TPM_CC_Encapsulate
 inline constexpr std::uint32_t decapsulate = 0x000001A8; // TPM_CC_Decapsulate
 inline constexpr std::uint32_t verify_sequence_start = 0x000001A9; // TPM_CC_VerifySequenceStart
 inline constexpr std::uint32_t sign_sequence_start = 0x000001AA; // TPM_CC_SignSequenceStart
-inline constexpr std::uint32_t vendor_tcg_test = 0x20000000; // TPM_CC_Vendor_TCG_Testinline constexpr std::uint32_t first = 0x0000011F;
+inline constexpr std::uint32_t vendor_tcg_test = 0x20000000; // TPM_CC_Vendor_TCG_Test
+inline constexpr std::uint32_t first = 0x0000011F;
 inline constexpr std::uint32_t last = 0x000001AA;
 } // namespace cc
 

@@ -1,0 +1,46 @@
+// The single list of command descriptors. Everything about a command that is not its
+// handler derives from here: unmarshalling, dispatch, GetCapability(COMMANDS), the fuzz
+// dictionary and seeds, docs/commands.md.
+#pragma once
+#include <cstddef>
+#include <tuple>
+
+#include "vtpm/commands/capability.hpp"
+#include "vtpm/commands/clock.hpp"
+#include "vtpm/commands/context.hpp"
+#include "vtpm/commands/hash.hpp"
+#include "vtpm/commands/pcr.hpp"
+#include "vtpm/commands/random.hpp"
+#include "vtpm/commands/startup.hpp"
+#include "vtpm/commands/testing.hpp"
+
+namespace vtpm::cmd {
+
+template <class... D>
+struct list {
+    static constexpr std::size_t size = sizeof...(D);
+    using tuple = std::tuple<D...>;
+    /// Call f(D{}) for each descriptor (compile-time iteration; not for runtime lookups).
+    template <class F>
+    static constexpr void each(F&& f) { (f(D{}), ...); }
+};
+
+using all = list<
+    // §9 Start-up
+    startup, shutdown,
+    // §10 Testing
+    self_test, incremental_self_test, get_test_result,
+    // §15-§17 Hash and sequences
+    hash, hash_sequence_start, sequence_update, sequence_complete, event_sequence_complete,
+    // §16 Random
+    get_random, stir_random,
+    // §22 PCR
+    pcr_extend, pcr_event, pcr_read, pcr_allocate, pcr_set_auth_policy, pcr_set_auth_value, pcr_reset,
+    // §28 Context
+    flush_context,
+    // §29 Clock
+    read_clock, clock_set, clock_rate_adjust,
+    // §30 Capability
+    get_capability>;
+
+} // namespace vtpm::cmd

@@ -1,0 +1,274 @@
+// engine<Platform>: the state of one TPM and the services handlers use (authorization
+// values, PCR banks, clock, object slots). The command pipeline is in engine/execute.hpp;
+// handlers are in engine/handlers/. tpm<Platform> (engine/tpm.hpp) is the public face.
+#pragma once
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <variant>
+
+#include "vtpm/config/profile.hpp"
+#include "vtpm/core/bytes.hpp"
+#include "vtpm/core/rc.hpp"
+#include "vtpm/crypto/concepts.hpp"
+#include "vtpm/engine/pcr_attributes.hpp"
+#include "vtpm/engine/state.hpp"
+#include "vtpm/spec/constants.hpp"
+#include "vtpm/types/structures.hpp"
+
+namespace vtpm {
+
+/// A hash, HMAC or event sequence object (Part 3 §17).
+template <class HashState>
+struct sequence_object {
+    enum class kind : std::uint8_t { hash, event } type = kind::hash;
+    tpm_alg_id alg = alg::null;
+    tpm2b_auth auth;
+    /// One state for a hash sequence; one per PCR bank for an event sequence.
+    std::array<std::optional<HashState>, engine_data::max_banks> states{};
+    std::array<tpm_alg_id, engine_data::max_banks> algs{};
+    bool started = false;       // data has been added
+    bool ticket_allowed = true; // false if the data began with TPM_GENERATED_VALUE
+};
+
+/// What the pipeline knows about the command being executed.
+struct command_context {
+    tpm_cc code = 0;
+    std::uint16_t tag = st::no_sessions;
+    std::uint8_t locality = 0;
+    std::array<tpm_handle, 3> handles{};
+    std::size_t handle_count = 0;
+    std::size_t session_count = 0;
+    std::optional<tpm_handle> response_handle;
+};
+
+template <class Platform>
+class engine {
+public:
+    using platform_type = Platform;
+    using crypto_type = typename Platform::crypto;
+    static_assert(crypto::backend<crypto_type>, "Platform::crypto must model vtpm::crypto::backend");
+    using hash_state = crypto::hash_state_t<crypto_type>;
+    using sequence = sequence_object<hash_state>;
+    static constexpr const config::profile& profile = Platform::profile;
+    static constexpr unsigned pcr_count = profile.limits.pcr_count;
+    static_assert(pcr_count <= engine_data::max_pcrs && pcr_count % 8 == 0, "PCR count must be a multiple of 8, at most 32");
+
+    engine() = default;
+    explicit engine(crypto_type c) : crypto(std::move(c)) {}
+
+    crypto_type crypto{};
+
+    // --- lifetime-grouped data ---------------------------------------------------------
+    engine_data::persistent nv{};
+    engine_data::state_save saved{};
+    engine_data::state_clear sc{};
+    engine_data::state_reset sr{};
+
+    // --- volatile -----------------------------------------------------------------------
+    bool manufactured = false;
+    bool powered = false;
+    bool started = false;
+    bool nv_available = true;
+    bool physical_presence = false;
+    bool cancel_flag = false;
+    bool failure_mode = false;
+    std::uint32_t failure_reason = 0;
+    bool self_tested = false;
+    bool last_startup_orderly = false;
+    std::array<engine_data::pcr_bank, engine_data::max_banks> banks{};
+    std::array<std::variant<std::monostate, sequence>, profile.limits.max_loaded_objects> objects{};
+    std::uint64_t clock_base = 0;   // Clock at the last power-on or ClockSet
+    std::uint64_t ticks_base = 0;   // platform milliseconds at that moment
+    std::uint64_t time_base = 0;    // platform milliseconds at _TPM_Init
+    unmarshal_context uctx{};
+
+    // --- manufacture and power --------------------------------------------------------
+
+    /// TPM manufacture: fresh seeds and proofs, default authorizations and PCR allocation.
+    void manufacture() {
+        nv = {};
+        saved = {};
+        for (auto* s : {&nv.eps, &nv.sps, &nv.pps}) crypto.random(*s);
+        for (auto* p : {&nv.eh_proof, &nv.sh_proof, &nv.ph_proof}) crypto.random(*p);
+        std::size_t i = 0;
+        for (auto a : profile.default_pcr_banks)
+            if (a != 0 && profile.has_alg(a) && i < nv.pcr_banks.size()) nv.pcr_banks[i++] = a;
+        manufactured = true;
+        powered = false;
+        started = false;
+    }
+
+    /// _TPM_Init: the TPM powers on (or is reset) and waits for TPM2_Startup.
+    void power_on() {
+        if (!manufactured) manufacture();
+        powered = true;
+        started = false;
+        failure_mode = false;
+        self_tested = false;
+        time_base = now_ms();
+        clock_base = nv.clock;
+        ticks_base = time_base;
+        for (auto& o : objects) o = std::monostate{};
+        uctx.self = this;
+        uctx.pcr_count = pcr_count;
+        uctx.alg_enabled = [](const void*, tpm_alg_id a) { return profile.has_alg(a); };
+    }
+
+    /// Power removed: volatile state is lost; Clock is recorded.
+    void power_off() {
+        if (powered) nv.clock = clock();
+        powered = false;
+        started = false;
+        for (auto& o : objects) o = std::monostate{};
+    }
+
+    void enter_failure_mode(std::uint32_t reason) noexcept {
+        failure_mode = true;
+        failure_reason = reason;
+    }
+
+    // --- clock and time (Part 1 §36) ----------------------------------------------------
+
+    static std::uint64_t now_ms() noexcept {
+        if constexpr (requires { Platform::now_ms(); }) {
+            return Platform::now_ms();
+        } else {
+            using namespace std::chrono;
+            return static_cast<std::uint64_t>(duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count());
+        }
+    }
+    [[nodiscard]] std::uint64_t clock() const noexcept {
+        std::uint64_t elapsed = now_ms() - ticks_base;
+        // TPM2_ClockRateAdjust: each step changes the rate by a small fraction (Part 2 §6.7).
+        std::int64_t adj = static_cast<std::int64_t>(elapsed) * nv.clock_adjust / 1000;
+        return clock_base + static_cast<std::uint64_t>(static_cast<std::int64_t>(elapsed) + adj);
+    }
+    [[nodiscard]] std::uint64_t time() const noexcept { return now_ms() - time_base; }
+    void set_clock(std::uint64_t v) noexcept {
+        clock_base = v;
+        ticks_base = now_ms();
+        nv.clock = v;
+        nv.clock_safe = true;
+    }
+    [[nodiscard]] tpms_clock_info clock_info() const noexcept {
+        tpms_clock_info ci;
+        ci.clock = clock();
+        ci.reset_count = nv.reset_count;
+        ci.restart_count = nv.restart_count;
+        ci.safe.value = nv.clock_safe ? 1 : 0;
+        return ci;
+    }
+
+    // --- hierarchies --------------------------------------------------------------------
+
+    [[nodiscard]] bool hierarchy_enabled(tpm_handle h) const noexcept {
+        switch (h) {
+        case rh::owner: return sc.sh_enable;
+        case rh::endorsement: return sc.eh_enable;
+        case rh::platform: return sc.ph_enable;
+        case rh::null: return true;
+        default: return false;
+        }
+    }
+    /// The proof value of a hierarchy (Part 1 §14.4), used for tickets.
+    [[nodiscard]] byte_view proof(tpm_handle h) const noexcept {
+        switch (h) {
+        case rh::owner: return nv.sh_proof;
+        case rh::endorsement: return nv.eh_proof;
+        case rh::platform: return nv.ph_proof;
+        default: return sr.null_proof;
+        }
+    }
+
+    // --- PCR banks ----------------------------------------------------------------------
+
+    [[nodiscard]] engine_data::pcr_bank* bank(tpm_alg_id a) noexcept {
+        for (auto& b : banks)
+            if (b.alg == a && a != alg::null) return &b;
+        return nullptr;
+    }
+    [[nodiscard]] std::size_t bank_count() const noexcept {
+        return static_cast<std::size_t>(std::count_if(banks.begin(), banks.end(), [](auto& b) { return b.alg != alg::null; }));
+    }
+    /// Extend one PCR in one bank: PCR := H(PCR || digest) (Part 1 §17.7).
+    void extend(engine_data::pcr_bank& b, unsigned pcr, byte_view digest) {
+        auto n = hash_digest_size(b.alg);
+        auto st = crypto.hash_start(b.alg);
+        st.update(byte_view{b.values[pcr].data(), n});
+        st.update(digest.first(std::min(digest.size(), n)));
+        if (digest.size() < n) {
+            std::array<std::uint8_t, limits::max_digest> pad{};
+            st.update(byte_view{pad.data(), n - digest.size()});
+        }
+        st.finish(byte_span{b.values[pcr].data(), n});
+    }
+    void pcr_changed(unsigned pcr) noexcept {
+        if (!pcr_attr::of(pcr).no_increment) ++sr.pcr_update_counter;
+    }
+    /// Value of a PCR after TPM Reset / Restart (Part 1 §17.6; PC Client: DRTM PCRs are all ones).
+    void pcr_initial(engine_data::pcr_bank& b, unsigned pcr, std::uint8_t startup_locality) noexcept {
+        auto& v = b.values[pcr];
+        v.fill(pcr_attr::of(pcr).drtm ? 0xFF : 0x00);
+        if (pcr == 0 && startup_locality == 3) v[hash_digest_size(b.alg) - 1] = 3;
+    }
+    [[nodiscard]] bool pcr_extend_allowed(unsigned pcr, std::uint8_t locality) const noexcept {
+        return locality < 5 && (pcr_attr::of(pcr).extend_mask >> locality & 1);
+    }
+    [[nodiscard]] bool pcr_reset_allowed(unsigned pcr, std::uint8_t locality) const noexcept {
+        return locality < 5 && (pcr_attr::of(pcr).reset_mask >> locality & 1);
+    }
+
+    // --- transient objects ----------------------------------------------------------------
+
+    static constexpr tpm_handle object_handle(std::size_t slot) noexcept {
+        return hr::transient_first + static_cast<tpm_handle>(slot);
+    }
+    [[nodiscard]] std::optional<std::size_t> object_slot(tpm_handle h) const noexcept {
+        if (handle_type(h) != ht::transient) return std::nullopt;
+        auto i = h - hr::transient_first;
+        if (i >= objects.size() || std::holds_alternative<std::monostate>(objects[i])) return std::nullopt;
+        return i;
+    }
+    [[nodiscard]] std::optional<std::size_t> free_object_slot() const noexcept {
+        for (std::size_t i = 0; i < objects.size(); ++i)
+            if (std::holds_alternative<std::monostate>(objects[i])) return i;
+        return std::nullopt;
+    }
+    [[nodiscard]] sequence* sequence_at(tpm_handle h) noexcept {
+        auto s = object_slot(h);
+        return s ? std::get_if<sequence>(&objects[*s]) : nullptr;
+    }
+    [[nodiscard]] std::size_t loaded_object_count() const noexcept {
+        return static_cast<std::size_t>(std::count_if(objects.begin(), objects.end(),
+            [](auto& o) { return !std::holds_alternative<std::monostate>(o); }));
+    }
+
+    // --- authorization --------------------------------------------------------------------
+
+    /// The authValue of an entity (Part 1 §19.6), or null if the entity has none reachable.
+    [[nodiscard]] const tpm2b_auth* auth_value(tpm_handle h) const noexcept {
+        static const tpm2b_auth empty{};
+        switch (h) {
+        case rh::owner: return &nv.owner_auth;
+        case rh::endorsement: return &nv.endorsement_auth;
+        case rh::platform: return &sc.platform_auth;
+        case rh::lockout: return &nv.lockout_auth;
+        case rh::null: return &empty;
+        default: break;
+        }
+        if (handle_type(h) == ht::pcr && h < pcr_count) {
+            return pcr_attr::of(h).auth_group ? &sc.pcr_auth[h] : &empty;
+        }
+        if (auto slot = object_slot(h)) {
+            if (auto* s = std::get_if<sequence>(&objects[*slot])) return &s->auth;
+        }
+        return nullptr;
+    }
+    /// Whether failed authorizations of the entity count against dictionary-attack protection.
+    [[nodiscard]] bool da_protected(tpm_handle h) const noexcept { return h == rh::lockout; }
+};
+
+} // namespace vtpm

@@ -1,0 +1,9 @@
+// Every command handler. Include before instantiating tpm<Platform>.
+#pragma once
+#include "vtpm/engine/handlers/capability.hpp"
+#include "vtpm/engine/handlers/clock.hpp"
+#include "vtpm/engine/handlers/context.hpp"
+#include "vtpm/engine/handlers/hash.hpp"
+#include "vtpm/engine/handlers/pcr.hpp"
+#include "vtpm/engine/handlers/random.hpp"
+#include "vtpm/engine/handlers/startup.hpp"

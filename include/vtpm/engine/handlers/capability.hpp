@@ -1,0 +1,3 @@
+// Handlers: placeholder until written.
+#pragma once
+#include "vtpm/engine/engine.hpp"

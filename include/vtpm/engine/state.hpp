@@ -1,0 +1,78 @@
+// The data a TPM keeps, grouped by lifetime (Part 1 §37 "Shutdown and Startup"):
+//   persistent   survives everything but manufacture (NV);
+//   state_save   written by Shutdown(STATE), consumed by the next Startup;
+//   state_clear  reset on TPM Reset and TPM Restart (Startup(CLEAR));
+//   state_reset  reset on TPM Reset only.
+#pragma once
+#include <array>
+#include <cstdint>
+
+#include "vtpm/spec/constants.hpp"
+#include "vtpm/types/structures.hpp"
+
+namespace vtpm::engine_data {
+
+inline constexpr std::size_t max_pcrs = 32;
+inline constexpr std::size_t max_banks = limits::hash_count;
+inline constexpr std::size_t proof_size = 64;   // PROOF_SIZE: largest digest
+inline constexpr std::size_t seed_size = 64;    // PRIMARY_SEED_SIZE
+
+/// One PCR bank: its algorithm and the value of each PCR.
+struct pcr_bank {
+    tpm_alg_id alg = alg::null;
+    std::array<std::array<std::uint8_t, limits::max_digest>, max_pcrs> values{};
+};
+
+/// Orderly shutdown type recorded in NV (TPM_SU or none).
+enum class orderly_state : std::uint8_t { none, clear, state };
+
+struct hierarchy_policy {
+    tpm_alg_id alg = alg::null;
+    tpm2b_digest digest;
+};
+
+struct persistent {
+    std::array<std::uint8_t, seed_size> eps{}, sps{}, pps{};
+    std::array<std::uint8_t, proof_size> eh_proof{}, sh_proof{}, ph_proof{};
+    tpm2b_auth owner_auth, endorsement_auth, lockout_auth;
+    hierarchy_policy owner_policy, endorsement_policy, lockout_policy;
+    /// Bank allocation in force, and the one PCR_Allocate asked for (applies at TPM Reset).
+    std::array<tpm_alg_id, max_banks> pcr_banks{};
+    std::array<tpm_alg_id, max_banks> pcr_banks_pending{};
+    bool pcr_allocation_pending = false;
+    /// PCR_SetAuthPolicy per PCR (only PCRs of the policy group may have one).
+    std::array<hierarchy_policy, max_pcrs> pcr_policies{};
+    std::uint64_t clock = 0;      // last Clock value recorded in NV
+    std::int8_t clock_adjust = 0; // TPM2_ClockRateAdjust setting
+    bool clock_safe = true;
+    std::uint32_t reset_count = 0;
+    std::uint32_t restart_count = 0;
+    bool disable_clear = false;
+    orderly_state orderly = orderly_state::none;
+};
+
+/// What Shutdown(STATE) preserves for TPM Resume (Part 1 §37.3): saved PCRs and counters.
+struct state_save {
+    bool valid = false;
+    std::array<pcr_bank, max_banks> banks{};
+    std::uint32_t pcr_update_counter = 0;
+    std::array<tpm2b_auth, max_pcrs> pcr_auth{};
+    std::uint32_t startup_clear_flags = 0;
+};
+
+struct state_clear {
+    bool ph_enable = true, sh_enable = true, eh_enable = true, ph_enable_nv = true;
+    tpm2b_auth platform_auth;
+    hierarchy_policy platform_policy;
+    std::array<tpm2b_auth, max_pcrs> pcr_auth{};
+};
+
+struct state_reset {
+    std::array<std::uint8_t, proof_size> null_proof{};
+    std::array<std::uint8_t, seed_size> null_seed{};
+    std::uint32_t pcr_update_counter = 0;
+    std::uint32_t clear_count = 0;
+    std::uint64_t object_context_id = 0;
+};
+
+} // namespace vtpm::engine_data
