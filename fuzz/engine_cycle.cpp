@@ -1,0 +1,30 @@
+// Engine harness across power cycles: commands, Shutdown(STATE), power off/on,
+// Startup(STATE or CLEAR, chosen by the input), more commands. Checks the TPM always starts
+// again after an orderly shutdown.
+#include "driver.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    if (size < 1 || size > vtpm::fuzz::max_input) return 0;
+    using namespace vtpm;
+    auto t = fuzz::started_tpm();
+    const bool resume = data[0] & 1;
+    fuzz::splitter s{{data + 1, size - 1}};
+    std::span<const std::uint8_t> cmd;
+    std::uint8_t rsp[4096];
+    int phase = 0;
+    while (s.next(cmd)) {
+        auto n = t.execute(cmd, rsp);
+        fuzz::check_response({rsp, n});
+        if (++phase == 4) {
+            auto sd = testing::command_builder(cc::shutdown).u16(su::state).build();
+            n = t.execute(sd, rsp);
+            if (testing::response({rsp, n}).rc != 0) __builtin_trap();
+            t.power_off();
+            t.power_on();
+            auto su_cmd = testing::startup_command(resume ? su::state : su::clear);
+            n = t.execute(su_cmd, rsp);
+            if (testing::response({rsp, n}).rc != 0) __builtin_trap();
+        }
+    }
+    return 0;
+}
