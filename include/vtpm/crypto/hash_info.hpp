@@ -1,5 +1,5 @@
 // Sizes of the hash algorithms a TPM may implement (no crypto library needed).
-// Digest sizes: Part 2 §10.1 (TPMU_HA) and the algorithm registry; block sizes: FIPS 180-4
+// Digest sizes: Part 2 TPMU_HA and the TCG algorithm registry; block sizes: FIPS 180-4
 // (SHA-1/SHA-2), FIPS 202 (SHA-3: the rate), GM/T 0004-2012 (SM3). HMAC pads keys to the
 // block size (RFC 2104, Part 1 §11.4.6.3).
 #pragma once

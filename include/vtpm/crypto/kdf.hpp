@@ -4,7 +4,9 @@
 #pragma once
 #include <algorithm>
 #include <array>
+#include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <string_view>
 
 #include "vtpm/core/bytes.hpp"
@@ -37,21 +39,49 @@ inline void kdf_mask(std::uint32_t bits, byte_span out) noexcept {
     if (bits % 8 != 0) out[0] &= static_cast<std::uint8_t>((1u << (bits % 8)) - 1);
 }
 
-/// Runs one KDF iteration on state h: feed(h), then writes the digest to out[done, done+take).
-/// A short final block goes through a scratch buffer that is wiped afterwards.
-template <class State, class Feed>
-void kdf_block(State& h, Feed&& feed, std::size_t d, byte_span out, std::size_t done,
-               std::size_t take) {
-    feed(h);
-    if (take == d) {
-        h.finish(out.subspan(done, d));
-    } else {
-        std::array<std::uint8_t, max_digest_size> block;
-        h.finish(byte_span{block.data(), d});
-        std::copy_n(block.data(), take, out.data() + done);
-        secure_zero(block.data(), block.size());
+/// The per-block input of a KDF, assembled once in a stack buffer so each block is a single
+/// one-shot hash()/hmac() call (no state allocation). Wiped on destruction (KDFe puts Z in it).
+class kdf_input {
+public:
+    static constexpr std::size_t capacity = 512;
+    kdf_input() = default;
+    kdf_input(const kdf_input&) = delete;
+    kdf_input& operator=(const kdf_input&) = delete;
+    ~kdf_input() { secure_zero(buf_.data(), len_); }
+
+    /// Precondition: the total stays within capacity (callers check first).
+    void put(byte_view b) noexcept {
+        std::copy(b.begin(), b.end(), buf_.begin() + static_cast<std::ptrdiff_t>(len_));
+        len_ += b.size();
+    }
+    void set_counter(std::size_t at, std::uint32_t i) noexcept { store_be32(buf_.data() + at, i); }
+    [[nodiscard]] byte_view view() const noexcept { return {buf_.data(), len_}; }
+
+private:
+    std::array<std::uint8_t, capacity> buf_;
+    std::size_t len_ = 0;
+};
+
+/// Fills out with K(1) || K(2) || ... (truncated), where block(i, k) writes the d-byte K(i)
+/// to k. A short final block goes through a scratch buffer that is wiped afterwards.
+template <class Block>
+void kdf_blocks(std::size_t d, byte_span out, Block&& block) {
+    std::uint32_t i = 0;
+    for (std::size_t done = 0; done < out.size(); done += d) {
+        ++i;
+        if (out.size() - done >= d) {
+            block(i, out.subspan(done, d));
+        } else {
+            std::array<std::uint8_t, max_digest_size> last;
+            block(i, byte_span{last.data(), d});
+            std::copy_n(last.data(), out.size() - done, out.data() + done);
+            secure_zero(last.data(), last.size());
+        }
     }
 }
+
+inline constexpr std::uint8_t nul = 0;
+inline constexpr std::array<std::uint8_t, 4> counter_placeholder{};
 
 } // namespace detail
 
@@ -62,7 +92,8 @@ void kdf_block(State& h, Feed&& feed, std::size_t d, byte_span out, std::size_t 
 /// out must be exactly (bits + 7) / 8 bytes.
 /// Returns rc::hash if the backend does not support `hash`, rc::size if bits == 0 or out has
 /// the wrong size (out is then left untouched), otherwise rc::success.
-/// May throw std::bad_alloc (creating the HMAC state); nothing else.
+/// May throw std::bad_alloc (only for label + contexts longer than about 500 bytes, which
+/// need an HMAC state); nothing else.
 template <hmac_provider C>
 [[nodiscard]] rc kdfa(C& c, tpm_alg_id hash, byte_view key, byte_view label, byte_view context_u,
                       byte_view context_v, std::uint32_t bits, byte_span out) {
@@ -70,32 +101,33 @@ template <hmac_provider C>
     if (d == 0 || !c.hash_supported(hash)) return rc::hash;
     if (!detail::kdf_size_ok(bits, out.size())) return rc::size;
 
-    std::array<std::uint8_t, 4> counter{}, length{};
+    std::array<std::uint8_t, 4> length{};
     store_be32(length.data(), bits);
-    static constexpr std::uint8_t nul = 0;
-    const bool add_nul = detail::label_needs_nul(label);
+    const byte_view nul{&detail::nul, detail::label_needs_nul(label) ? 1u : 0u};
+    const std::size_t fixed = label.size() + nul.size() + context_u.size() + context_v.size();
 
-    // The HMAC key schedule is done once; every block but the last runs on a copy of it.
-    auto keyed = c.hmac_start(hash, key);
-    std::uint32_t i = 0;
-    for (std::size_t done = 0; done < out.size();) {
-        store_be32(counter.data(), ++i);
-        const std::size_t take = std::min(d, out.size() - done);
-        auto feed = [&](auto& h) {
-            h.update(counter);
-            h.update(label);
-            if (add_nul) h.update(byte_view{&nul, 1});
-            h.update(context_u);
-            h.update(context_v);
-            h.update(length);
-        };
-        if (done + take == out.size()) {
-            detail::kdf_block(keyed, feed, d, out, done, take);
-        } else {
+    if (fixed + 8 <= detail::kdf_input::capacity) {
+        // Usual case: [i]32 || label || 00 || U || V || [L]32 in one buffer, one-shot HMACs.
+        detail::kdf_input in;
+        for (byte_view part : {byte_view{detail::counter_placeholder}, label, nul, context_u,
+                               context_v, byte_view{length}})
+            in.put(part);
+        detail::kdf_blocks(d, out, [&](std::uint32_t i, byte_span k) {
+            in.set_counter(0, i);
+            c.hmac(hash, key, in.view(), k);
+        });
+    } else {
+        // Long labels/contexts: key the HMAC once and copy the state for every block.
+        const auto keyed = c.hmac_start(hash, key);
+        std::array<std::uint8_t, 4> counter{};
+        detail::kdf_blocks(d, out, [&](std::uint32_t i, byte_span k) {
+            store_be32(counter.data(), i);
             auto h = keyed;
-            detail::kdf_block(h, feed, d, out, done, take);
-        }
-        done += take;
+            for (byte_view part : {byte_view{counter}, label, nul, context_u, context_v,
+                                   byte_view{length}})
+                h.update(part);
+            h.finish(k);
+        });
     }
     detail::kdf_mask(bits, out);
     return rc::success;
@@ -113,7 +145,7 @@ template <hmac_provider C>
 /// KDFe(hashAlg, Z, Use, PartyUInfo, PartyVInfo, bits), Part 1 §11.4.10.3:
 ///   K(i) = H([i]32 || Z || Use || 0x00 || PartyUInfo || PartyVInfo), i = 1, 2, ...;
 ///   truncated and masked like kdfa. Use follows the same NUL rule as the kdfa label.
-/// Same return values and size rule as kdfa. May throw std::bad_alloc (hash states).
+/// Same return values, size rule and exceptions as kdfa.
 template <hash_provider C>
 [[nodiscard]] rc kdfe(C& c, tpm_alg_id hash, byte_view z, byte_view label, byte_view party_u,
                       byte_view party_v, std::uint32_t bits, byte_span out) {
@@ -121,25 +153,29 @@ template <hash_provider C>
     if (d == 0 || !c.hash_supported(hash)) return rc::hash;
     if (!detail::kdf_size_ok(bits, out.size())) return rc::size;
 
-    std::array<std::uint8_t, 4> counter{};
-    static constexpr std::uint8_t nul = 0;
-    const bool add_nul = detail::label_needs_nul(label);
+    const byte_view nul{&detail::nul, detail::label_needs_nul(label) ? 1u : 0u};
+    const std::size_t fixed = z.size() + label.size() + nul.size() + party_u.size() +
+                              party_v.size();
 
-    std::uint32_t i = 0;
-    for (std::size_t done = 0; done < out.size();) {
-        store_be32(counter.data(), ++i);
-        const std::size_t take = std::min(d, out.size() - done);
-        auto h = c.hash_start(hash);
-        auto feed = [&](auto& s) {
-            s.update(counter);
-            s.update(z);
-            s.update(label);
-            if (add_nul) s.update(byte_view{&nul, 1});
-            s.update(party_u);
-            s.update(party_v);
-        };
-        detail::kdf_block(h, feed, d, out, done, take);
-        done += take;
+    if (fixed + 4 <= detail::kdf_input::capacity) {
+        // [i]32 || Z || Use || 00 || PartyUInfo || PartyVInfo, one-shot hashes.
+        detail::kdf_input in;
+        for (byte_view part :
+             {byte_view{detail::counter_placeholder}, z, label, nul, party_u, party_v})
+            in.put(part);
+        detail::kdf_blocks(d, out, [&](std::uint32_t i, byte_span k) {
+            in.set_counter(0, i);
+            c.hash(hash, in.view(), k);
+        });
+    } else {
+        std::array<std::uint8_t, 4> counter{};
+        detail::kdf_blocks(d, out, [&](std::uint32_t i, byte_span k) {
+            store_be32(counter.data(), i);
+            auto h = c.hash_start(hash);
+            for (byte_view part : {byte_view{counter}, z, label, nul, party_u, party_v})
+                h.update(part);
+            h.finish(k);
+        });
     }
     detail::kdf_mask(bits, out);
     return rc::success;

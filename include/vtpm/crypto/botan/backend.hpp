@@ -27,6 +27,7 @@
 #include <string>
 
 #include <botan/hash.h>
+#include <botan/mem_ops.h>
 #include <botan/hmac_drbg.h>
 #include <botan/mac.h>
 #include <botan/system_rng.h>
@@ -92,11 +93,11 @@ public:
                 Botan::MessageAuthenticationCode::create_or_throw("HMAC(SHA-256)"));
             drbg_->initialize_with(material.data(), material.size());
         } catch (const std::exception& e) {
-            secure_zero(material.data(), material.size());
+            Botan::secure_scrub_memory(material.data(), material.size());
             throw std::runtime_error(std::string("vtpm: cannot create the Botan HMAC_DRBG: ") +
                                      e.what());
         }
-        secure_zero(material.data(), material.size());
+        Botan::secure_scrub_memory(material.data(), material.size());
     }
 
     backend(backend&&) noexcept = default;
@@ -181,7 +182,7 @@ public:
             idle(*p);
             fail(out);
         }
-        secure_zero(inner.data(), inner.size());
+        Botan::secure_scrub_memory(inner.data(), inner.size());
     }
 
     // --- rng_provider ---------------------------------------------------------------------
@@ -220,7 +221,6 @@ private:
     using hash_ptr = std::unique_ptr<Botan::HashFunction>;
     using prototypes = std::array<hash_ptr, all_hash_algs.size()>;
 
-
     /// An algorithm Botan does not offer simply stays unsupported.
     static prototypes make_prototypes() {
         prototypes p;
@@ -249,7 +249,7 @@ private:
             std::array<std::uint8_t, max_digest_size> t;
             h.final(t.data());
             std::copy_n(t.data(), out.size(), out.data());
-            secure_zero(t.data(), t.size());
+            Botan::secure_scrub_memory(t.data(), t.size());
         }
     }
 
