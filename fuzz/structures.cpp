@@ -1,6 +1,9 @@
 // Per-structure unmarshal round trip: the first byte picks a Part 2 structure; if the rest
 // unmarshals, marshalling it again must give back exactly the bytes consumed.
 #include <cstring>
+#include <memory>
+#include <span>
+#include <vector>
 
 #include <vtpm/commands/table.hpp>
 #include <vtpm/types/structures.hpp>

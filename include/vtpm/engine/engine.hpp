@@ -6,6 +6,7 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <variant>
 
@@ -195,15 +196,11 @@ public:
     }
     /// Extend one PCR in one bank: PCR := H(PCR || digest) (Part 1 §17.7).
     void extend(engine_data::pcr_bank& b, unsigned pcr, byte_view digest) {
-        auto n = hash_digest_size(b.alg);
-        auto st = crypto.hash_start(b.alg);
-        st.update(byte_view{b.values[pcr].data(), n});
-        st.update(digest.first(std::min(digest.size(), n)));
-        if (digest.size() < n) {
-            std::array<std::uint8_t, limits::max_digest> pad{};
-            st.update(byte_view{pad.data(), n - digest.size()});
-        }
-        st.finish(byte_span{b.values[pcr].data(), n});
+        const auto n = hash_digest_size(b.alg);
+        std::array<std::uint8_t, 2 * limits::max_digest> buf{}; // PCR || digest (zero padded)
+        std::memcpy(buf.data(), b.values[pcr].data(), n);
+        std::memcpy(buf.data() + n, digest.data(), std::min(digest.size(), n));
+        crypto.hash(b.alg, byte_view{buf.data(), 2 * n}, byte_span{b.values[pcr].data(), n});
     }
     void pcr_changed(unsigned pcr) noexcept {
         if (!pcr_attr::of(pcr).no_increment) ++sr.pcr_update_counter;
