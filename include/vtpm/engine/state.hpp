@@ -76,3 +76,15 @@ struct state_reset {
 };
 
 } // namespace vtpm::engine_data
+
+// Field lists for the state format (engine/serialize.hpp). A block's field list is frozen
+// once released: new data goes into new blocks.
+#include <boost/hana/adapt_struct.hpp>
+BOOST_HANA_ADAPT_STRUCT(vtpm::engine_data::pcr_bank, alg, values);
+BOOST_HANA_ADAPT_STRUCT(vtpm::engine_data::hierarchy_policy, alg, digest);
+BOOST_HANA_ADAPT_STRUCT(vtpm::engine_data::persistent, eps, sps, pps, eh_proof, sh_proof, ph_proof, owner_auth,
+                        endorsement_auth, lockout_auth, owner_policy, endorsement_policy, lockout_policy, pcr_banks,
+                        pcr_banks_pending, pcr_allocation_pending, pcr_policies, clock, clock_adjust, clock_safe,
+                        reset_count, restart_count, disable_clear, orderly);
+BOOST_HANA_ADAPT_STRUCT(vtpm::engine_data::state_save, valid, banks, pcr_update_counter, pcr_auth,
+                        startup_clear_flags);

@@ -4,10 +4,13 @@
 #pragma once
 #include <cstdint>
 #include <exception>
+#include <optional>
 #include <span>
+#include <string>
 
 #include "vtpm/engine/engine.hpp"
 #include "vtpm/engine/execute.hpp"
+#include "vtpm/engine/serialize.hpp"
 
 namespace vtpm {
 
@@ -58,6 +61,15 @@ public:
             detail::write_error(w, rc::failure);
             return w.size();
         }
+    }
+
+    /// What the TPM keeps across power loss, in the versioned state format
+    /// (engine/serialize.hpp).
+    [[nodiscard]] bytes save_state() { return state_format::save(e_); }
+    /// Replace this TPM's NV state with a saved one; the TPM is left powered off. Returns
+    /// an error message (and changes nothing) if the state cannot be loaded.
+    [[nodiscard]] std::optional<std::string> load_state(std::span<const std::uint8_t> state) {
+        return state_format::load(e_, state);
     }
 
     /// The engine behind this instance (for tests and tools).

@@ -11,9 +11,11 @@
 #pragma once
 #include <boost/hana/accessors.hpp>
 #include <boost/hana/at.hpp>
+#include <boost/hana/concept/struct.hpp>
 #include <boost/hana/define_struct.hpp>
 #include <boost/hana/length.hpp>
 #include <boost/hana/second.hpp>
+#include <array>
 #include <concepts>
 #include <cstdint>
 #include <type_traits>
@@ -38,7 +40,7 @@ concept selected_codec = requires(T& t, const T& ct, reader& r, writer& w, std::
     typename T::is_tpmu;
 };
 template <class T>
-concept reflected = requires { typename T::hana_accessors_impl; };
+concept reflected = boost::hana::Struct<T>::value;
 
 template <class T>
 [[nodiscard]] constexpr std::uint32_t as_selector(const T& v) noexcept {
@@ -98,8 +100,39 @@ void marshal_fields(writer& w, const T& v, std::index_sequence<I...>) noexcept {
 } // namespace detail
 
 template <class T>
+struct is_std_array : std::false_type {};
+template <class T, std::size_t N>
+struct is_std_array<std::array<T, N>> : std::true_type {};
+
+template <class T>
 [[nodiscard]] rc unmarshal(reader& r, T& v) noexcept {
-    if constexpr (std::is_same_v<T, std::uint8_t>) {
+    if constexpr (std::is_same_v<T, bool>) {
+        std::uint8_t b;
+        if (!r.u8(b)) return rc::insufficient;
+        if (b > 1) return rc::value;
+        v = b != 0;
+        return rc::success;
+    } else if constexpr (std::is_enum_v<T>) {
+        std::underlying_type_t<T> u;
+        rc e = unmarshal(r, u);
+        if (e.ok()) v = static_cast<T>(u);
+        return e;
+    } else if constexpr (std::is_same_v<T, std::int8_t>) {
+        std::uint8_t b;
+        if (!r.u8(b)) return rc::insufficient;
+        v = static_cast<std::int8_t>(b);
+        return rc::success;
+    } else if constexpr (is_std_array<T>::value) {
+        if constexpr (std::is_same_v<typename T::value_type, std::uint8_t>) {
+            return r.copy(v.size(), v.data()) ? rc::success : rc::insufficient;
+        } else {
+            for (auto& x : v) {
+                rc e = unmarshal(r, x);
+                if (!e.ok()) return e;
+            }
+            return rc::success;
+        }
+    } else if constexpr (std::is_same_v<T, std::uint8_t>) {
         return r.u8(v) ? rc::success : rc::insufficient;
     } else if constexpr (std::is_same_v<T, std::uint16_t>) {
         return r.u16(v) ? rc::success : rc::insufficient;
@@ -118,7 +151,14 @@ template <class T>
 
 template <class T>
 void marshal(writer& w, const T& v) noexcept {
-    if constexpr (std::is_same_v<T, std::uint8_t>) w.u8(v);
+    if constexpr (std::is_same_v<T, bool>) w.u8(v ? 1 : 0);
+    else if constexpr (std::is_enum_v<T>) marshal(w, static_cast<std::underlying_type_t<T>>(v));
+    else if constexpr (std::is_same_v<T, std::int8_t>) w.u8(static_cast<std::uint8_t>(v));
+    else if constexpr (is_std_array<T>::value) {
+        if constexpr (std::is_same_v<typename T::value_type, std::uint8_t>) w.put(v.data(), v.size());
+        else for (const auto& x : v) marshal(w, x);
+    }
+    else if constexpr (std::is_same_v<T, std::uint8_t>) w.u8(v);
     else if constexpr (std::is_same_v<T, std::uint16_t>) w.u16(v);
     else if constexpr (std::is_same_v<T, std::uint32_t>) w.u32(v);
     else if constexpr (std::is_same_v<T, std::uint64_t>) w.u64(v);

@@ -1,0 +1,128 @@
+// The state format: what a TPM keeps across power loss (NV), in a versioned format of its own.
+//
+//   magic "VTPMSTAT" | u16 format version | u16 min reader version | u64 profile fingerprint
+//   | u32 block count | blocks: (u16 tag, u32 length, payload)... | SHA-256 of all the above
+//
+// Blocks a reader does not know are skipped, so a newer writer can add blocks; a state whose
+// min reader version is above this reader's version is refused, never misread. Payloads are
+// the field-by-field big-endian marshalling of the structures in engine/state.hpp.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "vtpm/core/bytes.hpp"
+#include "vtpm/engine/engine.hpp"
+#include "vtpm/engine/state.hpp"
+#include "vtpm/marshal/codec.hpp"
+
+namespace vtpm::state_format {
+
+inline constexpr std::array<std::uint8_t, 8> magic{'V', 'T', 'P', 'M', 'S', 'T', 'A', 'T'};
+inline constexpr std::uint16_t version = 1;
+inline constexpr std::uint16_t min_reader_version = 1;
+
+namespace tag {
+inline constexpr std::uint16_t persistent = 1; // engine_data::persistent
+inline constexpr std::uint16_t state_save = 2; // engine_data::state_save
+} // namespace tag
+
+/// A fingerprint of the profile: states are only loaded by a TPM with the same profile.
+constexpr std::uint64_t fingerprint(const config::profile& p) {
+    std::uint64_t h = 0xcbf29ce484222325ULL;
+    auto mix = [&](std::uint64_t v) {
+        for (int i = 0; i < 8; ++i) {
+            h ^= (v >> (8 * i)) & 0xFF;
+            h *= 0x100000001b3ULL;
+        }
+    };
+    for (bool b : p.commands) mix(b);
+    for (bool b : p.algorithms) mix(b);
+    mix(p.limits.pcr_count);
+    mix(p.limits.max_loaded_objects);
+    mix(p.limits.nv_index_max);
+    return h;
+}
+
+namespace detail {
+template <class T>
+void put_block(bytes& out, std::uint16_t t, const T& v, std::uint32_t& count) {
+    bytes buf(64 * 1024);
+    writer w{buf};
+    marshal(w, v);
+    std::uint8_t hdr[6];
+    store_be16(hdr, t);
+    store_be32(hdr + 2, static_cast<std::uint32_t>(w.size()));
+    out.insert(out.end(), hdr, hdr + 6);
+    out.insert(out.end(), buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(w.size()));
+    ++count;
+}
+} // namespace detail
+
+/// Serialize what the TPM keeps in NV.
+template <class P>
+bytes save(engine<P>& e) {
+    bytes out(magic.begin(), magic.end());
+    std::uint8_t hdr[16];
+    store_be16(hdr, version);
+    store_be16(hdr + 2, min_reader_version);
+    store_be64(hdr + 4, fingerprint(P::profile));
+    store_be32(hdr + 12, 0);
+    out.insert(out.end(), hdr, hdr + 16);
+    std::uint32_t count = 0;
+    detail::put_block(out, tag::persistent, e.nv, count);
+    detail::put_block(out, tag::state_save, e.saved, count);
+    store_be32(out.data() + 8 + 12, count);
+    std::array<std::uint8_t, 32> sum{};
+    e.crypto.hash(alg::sha256, out, sum);
+    out.insert(out.end(), sum.begin(), sum.end());
+    return out;
+}
+
+/// Load a state into a powered-off TPM. On error nothing is changed and the message says
+/// what is wrong; on success the TPM is as it was when the state was saved (powered off).
+template <class P>
+std::optional<std::string> load(engine<P>& e, byte_view in) {
+    if (in.size() < magic.size() + 16 + 32 || !std::equal(magic.begin(), magic.end(), in.begin()))
+        return "vtpm: not a vtpm state (bad magic or too short)";
+    const auto* h = in.data() + magic.size();
+    const auto ver = load_be16(h), min_reader = load_be16(h + 2);
+    if (min_reader > version)
+        return "vtpm: state format " + std::to_string(ver) + " needs a reader of version " + std::to_string(min_reader) +
+               "; this build reads up to " + std::to_string(version) + ": upgrade vtpm";
+    std::array<std::uint8_t, 32> sum{};
+    auto body = in.first(in.size() - 32);
+    e.crypto.hash(alg::sha256, body, sum);
+    if (!ct_equal(sum, in.last(32))) return "vtpm: state is corrupt (checksum mismatch)";
+    if (load_be64(h + 4) != fingerprint(P::profile))
+        return "vtpm: state was written by a TPM with another profile (commands, algorithms or limits differ)";
+    const auto count = load_be32(h + 12);
+    reader r{body.subspan(magic.size() + 16)};
+    engine_data::persistent nv{};
+    engine_data::state_save saved{};
+    bool have_nv = false;
+    for (std::uint32_t i = 0; i < count; ++i) {
+        std::uint16_t t;
+        std::uint32_t len;
+        byte_view payload;
+        if (!r.u16(t) || !r.u32(len) || !r.take(len, payload)) return "vtpm: state is truncated";
+        rc res = rc::success;
+        if (t == tag::persistent) {
+            res = unmarshal_exact(payload, nv);
+            have_nv = true;
+        } else if (t == tag::state_save) {
+            res = unmarshal_exact(payload, saved);
+        } // unknown blocks: written by a newer version, skipped
+        if (!res.ok()) return "vtpm: state block " + std::to_string(t) + " is malformed";
+    }
+    if (!r.empty()) return "vtpm: state has trailing bytes";
+    if (!have_nv) return "vtpm: state has no persistent block";
+    e.power_off();
+    e.nv = nv;
+    e.saved = saved;
+    e.manufactured = true;
+    return std::nullopt;
+}
+
+} // namespace vtpm::state_format
