@@ -85,6 +85,10 @@ public:
     std::uint64_t ticks_base = 0;   // platform milliseconds at that moment
     std::uint64_t time_base = 0;    // platform milliseconds at _TPM_Init
     unmarshal_context uctx{};
+    /// _TPM_Hash_Start .. _TPM_Hash_End in progress (one state per PCR bank).
+    std::optional<sequence> crtm_sequence;
+    /// Digests of an H-CRTM sequence completed before TPM2_Startup, per bank (Part 1 §34.2).
+    std::optional<std::array<std::array<std::uint8_t, limits::max_digest>, engine_data::max_banks>> hcrtm_digests;
 
     // --- manufacture and power --------------------------------------------------------
 
@@ -113,6 +117,8 @@ public:
         clock_base = nv.clock;
         ticks_base = time_base;
         for (auto& o : objects) o = std::monostate{};
+        crtm_sequence.reset();
+        hcrtm_digests.reset();
         uctx.self = this;
         uctx.pcr_count = pcr_count;
         uctx.alg_enabled = [](const void*, tpm_alg_id a) { return profile.has_alg(a); };
@@ -124,6 +130,52 @@ public:
         powered = false;
         started = false;
         for (auto& o : objects) o = std::monostate{};
+    }
+
+    // --- H-CRTM / DRTM event sequences (Part 1 §34; _TPM_Hash_Start/Data/End) -------------
+
+    /// The banks an event sequence hashes for: the allocated ones (before Startup, the
+    /// allocation that Startup will use).
+    [[nodiscard]] std::array<tpm_alg_id, engine_data::max_banks> event_algs() const noexcept {
+        std::array<tpm_alg_id, engine_data::max_banks> a{};
+        for (std::size_t i = 0; i < a.size(); ++i) {
+            tpm_alg_id x = started ? banks[i].alg : (nv.pcr_allocation_pending ? nv.pcr_banks_pending[i] : nv.pcr_banks[i]);
+            a[i] = (x == 0 || x == alg::null) ? alg::null : x;
+        }
+        return a;
+    }
+    void crtm_hash_start() {
+        sequence s;
+        s.type = sequence::kind::event;
+        s.algs = event_algs();
+        for (std::size_t i = 0; i < s.algs.size(); ++i)
+            if (s.algs[i] != alg::null) s.states[i].emplace(crypto.hash_start(s.algs[i]));
+        crtm_sequence = std::move(s);
+    }
+    void crtm_hash_data(byte_view data) {
+        if (!crtm_sequence) return;
+        for (auto& st : crtm_sequence->states)
+            if (st) st->update(data);
+    }
+    void crtm_hash_end() {
+        if (!crtm_sequence) return;
+        std::array<std::array<std::uint8_t, limits::max_digest>, engine_data::max_banks> d{};
+        for (std::size_t i = 0; i < d.size(); ++i)
+            if (auto& st = crtm_sequence->states[i]) st->finish(d[i]);
+        const auto algs = crtm_sequence->algs;
+        crtm_sequence.reset();
+        if (!started) {
+            hcrtm_digests = d; // applied to PCR 0 by TPM2_Startup
+            return;
+        }
+        // DRTM: PCR 17 := 0 then extended, PCR 18-22 := 0 (PC Client profile).
+        for (std::size_t i = 0; i < algs.size(); ++i) {
+            auto* b = bank(algs[i]);
+            if (!b) continue;
+            for (unsigned p = 17; p <= 22 && p < pcr_count; ++p) b->values[p].fill(0);
+            extend(*b, 17, byte_view{d[i].data(), hash_digest_size(algs[i])});
+        }
+        pcr_changed(17);
     }
 
     void enter_failure_mode(std::uint32_t reason) noexcept {
@@ -210,6 +262,12 @@ public:
         auto& v = b.values[pcr];
         v.fill(pcr_attr::of(pcr).drtm ? 0xFF : 0x00);
         if (pcr == 0 && startup_locality == 3) v[hash_digest_size(b.alg) - 1] = 3;
+        if (pcr == 0 && hcrtm_digests) {
+            // H-CRTM before Startup: PCR 0 starts at locality 4 and holds the H-CRTM digest.
+            v[hash_digest_size(b.alg) - 1] = 4;
+            for (std::size_t i = 0; i < banks.size(); ++i)
+                if (&banks[i] == &b) extend(b, 0, byte_view{(*hcrtm_digests)[i].data(), hash_digest_size(b.alg)});
+        }
     }
     [[nodiscard]] bool pcr_extend_allowed(unsigned pcr, std::uint8_t locality) const noexcept {
         return locality < 5 && (pcr_attr::of(pcr).extend_mask >> locality & 1);

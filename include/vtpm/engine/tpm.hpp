@@ -39,6 +39,17 @@ public:
         e_.power_off();
         e_.power_on();
     }
+    /// _TPM_Hash_Start / _TPM_Hash_Data / _TPM_Hash_End (Part 3 §6): an H-CRTM sequence
+    /// before TPM2_Startup (measured into PCR 0) or a DRTM sequence after it (PCR 17).
+    void hash_start() {
+        if (e_.powered) e_.crtm_hash_start();
+    }
+    void hash_data(std::span<const std::uint8_t> data) {
+        if (e_.powered) e_.crtm_hash_data(data);
+    }
+    void hash_end() {
+        if (e_.powered) e_.crtm_hash_end();
+    }
     void set_physical_presence(bool on) noexcept { e_.physical_presence = on; }
     void set_cancel(bool on) noexcept { e_.cancel_flag = on; }
     void set_nv_available(bool on) noexcept { e_.nv_available = on; }

@@ -59,6 +59,7 @@ rc handle(engine<P>& e, startup, command_context& c, const startup::request& in,
         e.sr.pcr_update_counter = e.saved.pcr_update_counter;
         e.sc.pcr_auth = e.saved.pcr_auth;
     }
+    e.hcrtm_digests.reset();
     e.saved.valid = false;
     e.nv.orderly = engine_data::orderly_state::none;
     e.started = true;

@@ -1,0 +1,554 @@
+// vtpm_bench: replays the *.tpmw workloads (../shared/bench/WORKLOAD.md) on vtpm and on libtpms,
+// both in this process, each run from a freshly manufactured TPM, and reports the median time
+// of every command per implementation and their ratio.
+//
+//   vtpm_bench [--workloads DIR] [--iterations N] [--warmup N] [--repeat R]
+//              [--targets vtpm,libtpms] [--out-md FILE] [--out-dat FILE] [names...]
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <vtpm/platforms/botan_memory.hpp>
+#include <vtpm/vtpm.hpp>
+
+#include <libtpms/tpm_error.h>
+#include <libtpms/tpm_library.h>
+#include <libtpms/tpm_memory.h>
+
+#include "workload.hpp"
+
+#ifndef VTPM_BENCH_WORKLOAD_DIR
+#define VTPM_BENCH_WORKLOAD_DIR "workloads"
+#endif
+
+namespace {
+
+using vtpm::bench::byte_vector;
+using vtpm::bench::command_line;
+using vtpm::bench::workload;
+using clock_type = std::chrono::steady_clock;
+
+// ---- the two implementations ---------------------------------------------------------------
+
+class target {
+public:
+    virtual ~target() = default;
+    [[nodiscard]] virtual const char* name() const noexcept = 0;
+    /// A freshly manufactured, powered-on TPM (TPM2_Startup is the workload's first line).
+    virtual void start() = 0;
+    /// One command; the response stays valid until the next call.
+    virtual std::span<const std::uint8_t> execute(byte_vector& command) = 0;
+    virtual void stop() = 0;
+};
+
+class vtpm_target final : public target {
+public:
+    const char* name() const noexcept override { return "vtpm"; }
+    void start() override {
+        tpm_ = std::make_unique<tpm_type>();
+        tpm_->manufacture();
+        tpm_->power_on();
+    }
+    std::span<const std::uint8_t> execute(byte_vector& command) override {
+        std::size_t n = tpm_->execute(command, response_);
+        return {response_.data(), n};
+    }
+    void stop() override { tpm_.reset(); }
+
+private:
+    using tpm_type = vtpm::tpm<vtpm::platforms::botan_memory>;
+    std::unique_ptr<tpm_type> tpm_;
+    std::array<std::uint8_t, vtpm::max_response_size> response_{};
+};
+
+// libtpms is one TPM per process; its NV state goes through these callbacks into memory.
+std::map<std::string, byte_vector> libtpms_nv;
+
+TPM_RESULT libtpms_nv_init() { return TPM_SUCCESS; }
+
+TPM_RESULT libtpms_nv_load(unsigned char** data, uint32_t* length, uint32_t, const char* name) {
+    auto it = libtpms_nv.find(name);
+    if (it == libtpms_nv.end() || it->second.empty()) return TPM_RETRY;  // "no data yet"
+    if (TPM_Malloc(data, static_cast<uint32_t>(it->second.size())) != TPM_SUCCESS) return TPM_FAIL;
+    std::memcpy(*data, it->second.data(), it->second.size());
+    *length = static_cast<uint32_t>(it->second.size());
+    return TPM_SUCCESS;
+}
+
+TPM_RESULT libtpms_nv_store(const unsigned char* data, uint32_t length, uint32_t, const char* name) {
+    libtpms_nv[name].assign(data, data + length);
+    return TPM_SUCCESS;
+}
+
+TPM_RESULT libtpms_nv_delete(uint32_t, const char* name, TPM_BOOL must_exist) {
+    bool erased = libtpms_nv.erase(name) != 0;
+    return erased || !must_exist ? TPM_SUCCESS : TPM_FAIL;
+}
+
+class libtpms_target final : public target {
+public:
+    ~libtpms_target() override {
+        if (running_) TPMLIB_Terminate();
+        TPM_Free(buffer_);
+    }
+    const char* name() const noexcept override { return "libtpms"; }
+    void start() override {
+        libtpms_nv.clear();  // no permanent state: MainInit manufactures a new TPM
+        if (auto r = TPMLIB_ChooseTPMVersion(TPMLIB_TPM_VERSION_2); r != TPM_SUCCESS)
+            throw std::runtime_error("vtpm: libtpms: TPMLIB_ChooseTPMVersion(2) failed with " + hex(r));
+        libtpms_callbacks cb{};
+        cb.sizeOfStruct = sizeof cb;
+        cb.tpm_nvram_init = libtpms_nv_init;
+        cb.tpm_nvram_loaddata = libtpms_nv_load;
+        cb.tpm_nvram_storedata = libtpms_nv_store;
+        cb.tpm_nvram_deletename = libtpms_nv_delete;
+        if (auto r = TPMLIB_RegisterCallbacks(&cb); r != TPM_SUCCESS)
+            throw std::runtime_error("vtpm: libtpms: TPMLIB_RegisterCallbacks failed with " + hex(r));
+        if (auto r = TPMLIB_MainInit(); r != TPM_SUCCESS)
+            throw std::runtime_error("vtpm: libtpms: TPMLIB_MainInit failed with " + hex(r));
+        running_ = true;
+    }
+    std::span<const std::uint8_t> execute(byte_vector& command) override {
+        uint32_t length = 0;
+        if (TPMLIB_Process(&buffer_, &length, &size_, command.data(), static_cast<uint32_t>(command.size())) !=
+            TPM_SUCCESS)
+            return {};
+        return {buffer_, length};
+    }
+    void stop() override {
+        if (running_) TPMLIB_Terminate();
+        running_ = false;
+    }
+
+private:
+    static std::string hex(TPM_RESULT r) {
+        char b[16];
+        std::snprintf(b, sizeof b, "0x%x", static_cast<unsigned>(r));
+        return b;
+    }
+    unsigned char* buffer_ = nullptr;
+    uint32_t size_ = 0;
+    bool running_ = false;
+};
+
+// ---- replay --------------------------------------------------------------------------------
+
+std::string hex_rc(std::uint32_t rc) {
+    char b[16];
+    std::snprintf(b, sizeof b, "0x%03x", static_cast<unsigned>(rc));
+    std::string s = b;
+    static const std::map<std::uint32_t, const char*> names{
+        {0x000, "TPM_RC_SUCCESS"}, {0x100, "TPM_RC_INITIALIZE"}, {0x101, "TPM_RC_FAILURE"},
+        {0x143, "TPM_RC_COMMAND_CODE"}, {0x142, "TPM_RC_COMMAND_SIZE"}, {0x084, "TPM_RC_VALUE"},
+        {0x902, "TPM_RC_OBJECT_MEMORY"}, {0x903, "TPM_RC_SESSION_MEMORY"}, {0x922, "TPM_RC_RETRY"},
+        {0x08b, "TPM_RC_HANDLE"}, {0x09a, "TPM_RC_INSUFFICIENT"}, {0x095, "TPM_RC_SIZE"},
+        {0x08f, "TPM_RC_AUTH_FAIL"},
+    };
+    if (auto it = names.find(rc); it != names.end()) s += std::string(" (") + it->second + ")";
+    return s;
+}
+
+bool is_retry(std::uint32_t rc) { return rc == 0x922 || rc == 0x908 || rc == 0x90a; }
+
+struct samples {
+    std::map<std::string, std::vector<double>> us;  // NAME → microseconds
+    std::size_t resends = 0;
+};
+
+/// Why a workload did not complete on a target.
+struct stop_reason {
+    std::string text;
+};
+
+class replayer {
+public:
+    replayer(const workload& w, target& t, samples& s) : w_(w), t_(t), s_(s) {}
+
+    /// One run: fresh TPM, setup, warm-up, timed loop, teardown.
+    std::optional<stop_reason> run(std::size_t iterations, std::size_t warmup) {
+        vars_.clear();
+        try {
+            t_.start();
+        } catch (const std::exception& e) {
+            return stop_reason{e.what()};
+        }
+        auto r = body(iterations, warmup);
+        t_.stop();
+        return r;
+    }
+
+private:
+    std::optional<stop_reason> body(std::size_t iterations, std::size_t warmup) {
+        try {
+            for (const auto& c : w_.setup)
+                if (auto r = one(c, true)) return r;
+            for (std::size_t i = 0; i < warmup; ++i)
+                for (const auto& c : w_.loop)
+                    if (auto r = one(c, false)) return r;
+            for (std::size_t i = 0; i < iterations; ++i)
+                for (const auto& c : w_.loop)
+                    if (auto r = one(c, true)) return r;
+            for (const auto& c : w_.teardown)
+                if (auto r = one(c, true)) return r;
+        } catch (const vtpm::bench::workload_error& e) {
+            return stop_reason{std::string(t_.name()) + ": " + e.what()};
+        }
+        return std::nullopt;
+    }
+
+    std::optional<stop_reason> one(const command_line& c, bool timed) {
+        vtpm::bench::build_command(w_, c, vars_, command_);
+        std::span<const std::uint8_t> rsp;
+        std::uint32_t rc = 0;
+        clock_type::duration took{};
+        for (int attempt = 0;; ++attempt) {
+            auto t0 = clock_type::now();
+            rsp = t_.execute(command_);
+            auto t1 = clock_type::now();
+            took = t1 - t0;
+            if (rsp.size() < 10 || vtpm::load_be32(rsp.data() + 2) != rsp.size())
+                return fail(c, "gave a malformed response (" + std::to_string(rsp.size()) + " bytes)");
+            rc = vtpm::load_be32(rsp.data() + 6);
+            if (!is_retry(rc) || attempt == 5) break;
+            ++s_.resends;
+        }
+        if (rc != c.expected_rc) return fail(c, "returned " + hex_rc(rc) + ", expected " + hex_rc(c.expected_rc));
+        vtpm::bench::apply_captures(w_, c, rsp, vars_);
+        if (timed) s_.us[c.name].push_back(std::chrono::duration<double, std::micro>(took).count());
+        return std::nullopt;
+    }
+
+    std::optional<stop_reason> fail(const command_line& c, const std::string& what) const {
+        char cc[16];
+        std::snprintf(cc, sizeof cc, "0x%08x", static_cast<unsigned>(c.command_code()));
+        std::string file = w_.file.substr(w_.file.find_last_of('/') + 1);
+        return stop_reason{std::string(t_.name()) + ": " + c.name + " (" + file + ":" + std::to_string(c.line) +
+                           ", command code " + cc + ") " + what};
+    }
+
+    const workload& w_;
+    target& t_;
+    samples& s_;
+    vtpm::bench::variables vars_;
+    byte_vector command_;
+};
+
+double median(std::vector<double> v) {
+    if (v.empty()) return 0;
+    auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
+    std::nth_element(v.begin(), mid, v.end());
+    if (v.size() % 2) return *mid;
+    double hi = *mid;
+    return (*std::max_element(v.begin(), mid) + hi) / 2;
+}
+
+/// What one steady_clock::now() pair costs (in every sample; not subtracted).
+double clock_overhead_us() {
+    std::vector<double> v(20000);
+    for (auto& x : v) {
+        auto a = clock_type::now();
+        auto b = clock_type::now();
+        x = std::chrono::duration<double, std::micro>(b - a).count();
+    }
+    return median(std::move(v));
+}
+
+// ---- command line and reports --------------------------------------------------------------
+
+struct options {
+    std::string dir = VTPM_BENCH_WORKLOAD_DIR;
+    std::optional<std::size_t> iterations, warmup;
+    std::size_t repeat = 1;
+    bool run_vtpm = true, run_libtpms = true;
+    std::string out_md, out_dat;
+    std::vector<std::string> names;
+};
+
+constexpr const char* usage =
+    "usage: vtpm_bench [--workloads DIR] [--iterations|-n N] [--warmup|-w N] [--repeat|-r R]\n"
+    "                  [--targets vtpm,libtpms] [--out-md FILE] [--out-dat FILE] [names...]\n"
+    "Replays DIR/*.tpmw (or the named ones) on vtpm and libtpms and prints per command the\n"
+    "median time in microseconds and the ratio vtpm/libtpms.\n"
+    "  --iterations N  loop iterations (default: the workload's !iterations)\n"
+    "  --warmup N      untimed loop iterations first (default: iterations/20, 1..20)\n"
+    "  --repeat R      whole runs from a fresh TPM per implementation (default 1)\n"
+    "  --targets LIST  vtpm, libtpms or both (default)\n"
+    "  --out-md FILE   markdown table and the list of skipped workloads\n"
+    "  --out-dat FILE  gnuplot data: index label vtpm_us libtpms_us ratio\n";
+
+std::optional<std::size_t> to_count(const std::string& s, bool allow_zero) {
+    if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos || s.size() > 9) return std::nullopt;
+    std::size_t v = std::stoul(s);
+    if (!allow_zero && v == 0) return std::nullopt;
+    return v;
+}
+
+std::optional<options> parse_options(int argc, char** argv) {
+    options o;
+    for (int i = 1; i < argc; ++i) {
+        std::string a = argv[i];
+        auto value = [&]() -> std::optional<std::string> {
+            if (i + 1 >= argc) {
+                std::cerr << "vtpm: bench: " << a << " needs a value (see --help)\n";
+                return std::nullopt;
+            }
+            return std::string(argv[++i]);
+        };
+        auto count = [&](bool allow_zero) -> std::optional<std::size_t> {
+            auto v = value();
+            if (!v) return std::nullopt;
+            auto n = to_count(*v, allow_zero);
+            if (!n) std::cerr << "vtpm: bench: " << a << " wants a " << (allow_zero ? "" : "positive ")
+                              << "whole number, got '" << *v << "'\n";
+            return n;
+        };
+        if (a == "-h" || a == "--help") {
+            std::cout << usage;
+            std::exit(0);
+        } else if (a == "--workloads") {
+            auto v = value();
+            if (!v) return std::nullopt;
+            o.dir = *v;
+        } else if (a == "--iterations" || a == "-n") {
+            if (!(o.iterations = count(false))) return std::nullopt;
+        } else if (a == "--warmup" || a == "-w") {
+            if (!(o.warmup = count(true))) return std::nullopt;
+        } else if (a == "--repeat" || a == "-r") {
+            auto n = count(false);
+            if (!n) return std::nullopt;
+            o.repeat = *n;
+        } else if (a == "--targets") {
+            auto v = value();
+            if (!v) return std::nullopt;
+            o.run_vtpm = o.run_libtpms = false;
+            std::stringstream ss(*v);
+            for (std::string t; std::getline(ss, t, ',');) {
+                if (t == "vtpm") o.run_vtpm = true;
+                else if (t == "libtpms") o.run_libtpms = true;
+                else {
+                    std::cerr << "vtpm: bench: unknown target '" << t << "' (vtpm, libtpms)\n";
+                    return std::nullopt;
+                }
+            }
+        } else if (a == "--out-md") {
+            auto v = value();
+            if (!v) return std::nullopt;
+            o.out_md = *v;
+        } else if (a == "--out-dat") {
+            auto v = value();
+            if (!v) return std::nullopt;
+            o.out_dat = *v;
+        } else if (a.starts_with("-")) {
+            std::cerr << "vtpm: bench: unknown option " << a << " (see --help)\n";
+            return std::nullopt;
+        } else {
+            o.names.push_back(a);
+        }
+    }
+    return o;
+}
+
+struct row {
+    std::string workload, command;
+    std::size_t n = 0;
+    std::optional<double> vtpm_us, libtpms_us;
+    [[nodiscard]] std::optional<double> ratio() const {
+        if (vtpm_us && libtpms_us && *libtpms_us > 0) return *vtpm_us / *libtpms_us;
+        return std::nullopt;
+    }
+};
+
+struct workload_report {
+    std::string name;
+    std::size_t iterations = 0, warmup = 0;
+    std::vector<row> rows;
+    std::optional<std::string> skipped;
+    std::size_t vtpm_resends = 0, libtpms_resends = 0;
+};
+
+std::string fixed(std::optional<double> v, int decimals) {
+    if (!v) return "-";
+    char b[32];
+    std::snprintf(b, sizeof b, "%.*f", decimals, *v);
+    return b;
+}
+
+void print_console(const workload_report& r) {
+    std::printf("\n== %s (%zu iterations, %zu warm-up)\n", r.name.c_str(), r.iterations, r.warmup);
+    if (r.skipped) {
+        std::printf("   skipped: %s\n", r.skipped->c_str());
+        return;
+    }
+    std::printf("   %-30s %7s %12s %12s %8s\n", "command", "n", "vtpm µs", "libtpms µs", "ratio");
+    for (const auto& x : r.rows)
+        std::printf("   %-30s %7zu %12s %12s %8s\n", x.command.c_str(), x.n, fixed(x.vtpm_us, 2).c_str(),
+                    fixed(x.libtpms_us, 2).c_str(), fixed(x.ratio(), 2).c_str());
+    if (r.libtpms_resends || r.vtpm_resends)
+        std::printf("   resends after a retry warning: vtpm %zu, libtpms %zu\n", r.vtpm_resends, r.libtpms_resends);
+    std::fflush(stdout);
+}
+
+bool write_md(const std::string& path, const std::vector<workload_report>& reports, const options& o,
+              double overhead_us) {
+    std::ofstream out(path);
+    out << "| workload | command | n | vtpm median µs | libtpms median µs | ratio vtpm/libtpms |\n"
+        << "|---|---|---:|---:|---:|---:|\n";
+    for (const auto& r : reports)
+        for (const auto& x : r.rows) {
+            auto ratio = x.ratio();
+            std::string rs = fixed(ratio, 2);
+            if (ratio && *ratio > 1.0) rs = "**" + rs + "**";
+            out << "| " << x.workload << " | " << x.command << " | " << x.n << " | " << fixed(x.vtpm_us, 2) << " | "
+                << fixed(x.libtpms_us, 2) << " | " << rs << " |\n";
+        }
+    out << "\nRuns: " << o.repeat << " per implementation and workload, each from a freshly manufactured TPM. "
+        << "Timer: one `steady_clock::now()` pair costs a median " << fixed(overhead_us * 1000, 0)
+        << " ns here; it is part of every sample (not subtracted), which matters for sub-microsecond rows.\n";
+    out << "\n| workload | iterations | warm-up | result | resends (vtpm / libtpms) |\n|---|---:|---:|---|---|\n";
+    for (const auto& r : reports) {
+        std::string result = r.skipped ? "skipped: " + *r.skipped : "ran";
+        for (auto& ch : result)
+            if (ch == '|') ch = '/';
+        out << "| " << r.name << " | " << r.iterations << " | " << r.warmup << " | " << result << " | "
+            << r.vtpm_resends << " / " << r.libtpms_resends << " |\n";
+    }
+    return bool(out.flush());
+}
+
+bool write_dat(const std::string& path, const std::vector<workload_report>& reports) {
+    std::ofstream out(path);
+    out << "# index label vtpm_median_us libtpms_median_us ratio_vtpm_over_libtpms\n";
+    std::size_t i = 0;
+    for (const auto& r : reports)
+        for (const auto& x : r.rows)
+            if (auto ratio = x.ratio())
+                out << i++ << ' ' << x.workload << '/' << x.command << ' ' << *x.vtpm_us << ' ' << *x.libtpms_us << ' '
+                    << *ratio << '\n';
+    return bool(out.flush());
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    auto opt = parse_options(argc, argv);
+    if (!opt) return 2;
+    const options& o = *opt;
+    if (!o.run_vtpm && !o.run_libtpms) {
+        std::cerr << "vtpm: bench: --targets names no implementation\n";
+        return 2;
+    }
+
+    // Collect and parse the workloads.
+    std::vector<std::string> files;
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(o.dir, ec))
+        if (e.path().extension() == ".tpmw") files.push_back(e.path().string());
+    if (ec) {
+        std::cerr << "vtpm: bench: cannot list workload directory " << o.dir << ": " << ec.message()
+                  << " (pass --workloads DIR)\n";
+        return 2;
+    }
+    std::sort(files.begin(), files.end());
+    int status = 0;
+    std::vector<workload> workloads;
+    for (const auto& f : files) {
+        try {
+            workloads.push_back(vtpm::bench::load_workload(f));
+        } catch (const vtpm::bench::workload_error& e) {
+            std::cerr << e.what() << "\n";
+            status = 1;
+        }
+    }
+    if (!o.names.empty()) {
+        std::vector<workload> chosen;
+        for (const auto& n : o.names) {
+            auto it = std::find_if(workloads.begin(), workloads.end(), [&](const workload& w) {
+                auto stem = std::filesystem::path(w.file).stem().string();
+                return w.name == n || stem == n;
+            });
+            if (it == workloads.end()) {
+                std::cerr << "vtpm: bench: no workload named '" << n << "' in " << o.dir << "\n";
+                return 2;
+            }
+            chosen.push_back(*it);
+        }
+        workloads = std::move(chosen);
+    }
+
+    vtpm_target vt;
+    libtpms_target lt;
+    std::vector<target*> targets;
+    if (o.run_vtpm) targets.push_back(&vt);
+    if (o.run_libtpms) targets.push_back(&lt);
+
+    std::printf("vtpm_bench: libtpms %u.%u.%u, %zu workload(s), %zu run(s) each\n", TPMLIB_GetVersion() >> 16,
+                (TPMLIB_GetVersion() >> 8) & 0xFF, TPMLIB_GetVersion() & 0xFF, workloads.size(), o.repeat);
+
+    const double overhead_us = clock_overhead_us();
+    std::printf("timer: a steady_clock::now() pair costs a median %.0f ns (included in every sample)\n",
+                overhead_us * 1000);
+
+    std::vector<workload_report> reports;
+    for (const auto& w : workloads) {
+        workload_report rep;
+        rep.name = w.name;
+        rep.iterations = o.iterations.value_or(w.iterations);
+        rep.warmup = o.warmup.value_or(std::clamp<std::size_t>(rep.iterations / 20, 1, 20));
+        if (w.loop.empty()) rep.warmup = 0;
+        std::map<std::string, samples> by_target;
+        for (std::size_t r = 0; r < o.repeat && !rep.skipped; ++r)
+            for (auto* t : targets) {
+                replayer rp(w, *t, by_target[t->name()]);
+                if (auto why = rp.run(rep.iterations, rep.warmup)) {
+                    rep.skipped = why->text;
+                    break;
+                }
+            }
+        if (!rep.skipped) {
+            for (const auto& name : vtpm::bench::report_names(w)) {
+                row x;
+                x.workload = w.name;
+                x.command = name;
+                if (o.run_vtpm) {
+                    auto& v = by_target["vtpm"].us[name];
+                    x.vtpm_us = median(v);
+                    x.n = v.size();
+                }
+                if (o.run_libtpms) {
+                    auto& v = by_target["libtpms"].us[name];
+                    x.libtpms_us = median(v);
+                    x.n = v.size();
+                }
+                rep.rows.push_back(std::move(x));
+            }
+            rep.vtpm_resends = by_target["vtpm"].resends;
+            rep.libtpms_resends = by_target["libtpms"].resends;
+        }
+        print_console(rep);
+        reports.push_back(std::move(rep));
+    }
+
+    if (!o.out_md.empty() && !write_md(o.out_md, reports, o, overhead_us)) {
+        std::cerr << "vtpm: bench: cannot write " << o.out_md << "\n";
+        return 1;
+    }
+    if (!o.out_dat.empty() && !write_dat(o.out_dat, reports)) {
+        std::cerr << "vtpm: bench: cannot write " << o.out_dat << "\n";
+        return 1;
+    }
+    return status;
+}
