@@ -52,11 +52,14 @@ public:
         object_handles, locality, yielded, canceled, testing, reference_h0, reference_s0,
         nv_rate, lockout, retry, nv_unavailable;
 
+    /// The raw code. Public only so that rc is a structural type (usable as a template
+    /// argument); use code().
+    std::uint32_t v_ = 0;
+
 private:
     constexpr rc decorate(std::uint32_t bits) const noexcept {
         return is_format_one() ? rc{(v_ & 0x0BFu) | bits} : rc{v_};
     }
-    std::uint32_t v_ = 0;
 };
 
 namespace detail {
