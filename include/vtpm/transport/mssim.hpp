@@ -17,10 +17,13 @@
 //     (request u32 handle; reply u32 value, u32 0) and unknown codes (u32 1, then close).
 // See ../shared/notes/simulator-protocols.md §1 and docs/transport.md.
 #pragma once
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string_view>
+#include <utility>
 #include <variant>
 
 #include "vtpm/core/bytes.hpp"

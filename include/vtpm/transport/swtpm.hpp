@@ -10,10 +10,12 @@
 //   Payload and reply layouts are listed with each event below.
 // See ../shared/notes/simulator-protocols.md §2 and docs/transport.md.
 #pragma once
-#include <array>
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string_view>
+#include <utility>
 #include <variant>
 
 #include "vtpm/core/bytes.hpp"
