@@ -2,7 +2,7 @@
 // pipeline, as raw bytes. Digests and ticket HMACs are computed at test time by Python's
 // hashlib/hmac (independent of the library's Botan backend). Tickets follow Part 2 §10.6.7
 // equation 7: HMAC_contextAlg(proof, TPM_ST_HASHCHECK || digest); the context integrity hash
-// of the full profile is SHA-512.
+// of the full profile is SHA-256 (TPM_PT_CONTEXT_HASH).
 #include <catch2/catch.hpp>
 
 #include <cstdio>
@@ -52,10 +52,10 @@ bytes py_extend(const std::string& name, byte_view old, byte_view digest) {
     cat.insert(cat.end(), digest.begin(), digest.end());
     return py_hash(name, cat);
 }
-/// The hash-check ticket HMAC: HMAC-SHA512(proof, 0x8024 || digest).
+/// The hash-check ticket HMAC: HMAC-SHA256(proof, 0x8024 || digest).
 bytes py_ticket(byte_view proof, byte_view digest) {
     return from_hex(python("import hmac, hashlib\nprint(hmac.new(bytes.fromhex('" + to_hex(proof) +
-                           "'), bytes.fromhex('8024" + to_hex(digest) + "'), hashlib.sha512).hexdigest())"));
+                           "'), bytes.fromhex('8024" + to_hex(digest) + "'), hashlib.sha256).hexdigest())"));
 }
 
 // --- command helpers -------------------------------------------------------------------
@@ -192,7 +192,7 @@ TEST_CASE("TPM2_Hash tickets", "[hash]") {
             CHECK(res.digest == expected);
             CHECK(res.validation.tag == 0x8024);
             CHECK(res.validation.hierarchy == h);
-            CHECK(res.validation.digest.size() == 64);
+            CHECK(res.validation.digest.size() == 32);
             CHECK(res.validation.digest == py_ticket(proof_of(t, h), expected));
         }
     }

@@ -496,9 +496,8 @@ TEST_CASE("PCR_Allocate takes effect at the next TPM Reset", "[pcr]") {
     CHECK(before.values[0] == py_extend("sha1", zeros(20), d1));
     CHECK(before.selections[2].select == none24);
 
-    SECTION("Startup(STATE) is refused while an allocation is pending") {
-        power_cycle(t, su::state, su::state, 0x1C4);
-        REQUIRE(run(t, testing::startup_command(su::clear)).rc == 0);
+    SECTION("Shutdown(STATE) is refused while an allocation is pending (TPM_RC_TYPE + P1)") {
+        CHECK(run(t, command_builder(cc::shutdown).u16(su::state).build()).rc == 0x1CA);
         power_cycle(t, su::clear, su::clear);
         auto after = read(t, {{alg::sha1, pcrs({0})}, {alg::sha384, pcrs({0})}});
         REQUIRE(after.values.size() == 1);

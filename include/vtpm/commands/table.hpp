@@ -41,6 +41,6 @@ using all = list<
     // §29 Clock
     read_clock, clock_set, clock_rate_adjust,
     // §30 Capability
-    get_capability>;
+    get_capability, test_parms>;
 
 } // namespace vtpm::cmd

@@ -47,6 +47,7 @@ struct profile {
     std::array<bool, command_slots> commands{};
     std::array<bool, alg_slots> algorithms{};
     std::array<tpm_alg_id, 8> default_pcr_banks{alg::sha1, alg::sha256}; // zero-terminated
+    std::array<std::uint16_t, 16> curves{};                               // TPM_ECC_CURVE, zero-terminated
     limits_t limits{};
     identity_t identity{};
 
@@ -55,6 +56,12 @@ struct profile {
     }
     [[nodiscard]] constexpr bool has_alg(tpm_alg_id a) const noexcept {
         return a < alg_slots && algorithms[a];
+    }
+    [[nodiscard]] constexpr bool has_curve(std::uint16_t c) const noexcept {
+        if (c == 0) return false;
+        for (auto x : curves)
+            if (x == c) return true;
+        return false;
     }
     constexpr profile& enable(tpm_cc c) noexcept {
         if (c >= cc::first && c <= cc::last) commands[c - cc::first] = true;

@@ -356,5 +356,17 @@ rc handle(engine<P>& e, get_capability, command_context&, const get_capability::
     return rc::success;
 }
 
+/// TPM2_TestParms (Part 3 §30.3): the parameters unmarshal (every TPMI in them checks the
+/// profile's algorithms) and the TPM supports the combination.
+template <class P>
+rc handle(engine<P>&, test_parms, command_context&, const test_parms::request& in, no_params&) {
+    const auto& p = in.parameters;
+    if (p.type.value == alg::ecc) {
+        const auto* ecc = p.parameters.get<alg::ecc>();
+        if (!ecc || !P::profile.has_curve(ecc->curve_id.value)) return rc::curve.for_param(1);
+    }
+    return rc::success;
+}
+
 } // namespace cmd
 } // namespace vtpm

@@ -1,6 +1,8 @@
 // Handlers: Part 3 §15.4 TPM2_Hash and §17 hash and Event sequences (HashSequenceStart,
 // SequenceUpdate, SequenceComplete, EventSequenceComplete).
 #pragma once
+#include <array>
+#include <cstring>
 #include <cstdint>
 #include <variant>
 
@@ -16,9 +18,9 @@ namespace detail {
 /// the profile implements, so the 64-octet proofs (engine_data::proof_size) are used whole.
 template <class P>
 [[nodiscard]] constexpr tpm_alg_id context_integrity_hash() noexcept {
-    if (P::profile.has_alg(alg::sha512)) return alg::sha512;
+    if (P::profile.has_alg(alg::sha256)) return alg::sha256;
     if (P::profile.has_alg(alg::sha384)) return alg::sha384;
-    return alg::sha256;
+    return alg::sha512;
 }
 
 /// True if data may be signed by a restricted key: it does not begin with
@@ -48,12 +50,11 @@ template <class P>
     tpmt_tk_hashcheck t;
     t.tag = st::hashcheck;
     t.hierarchy.value = hierarchy;
-    std::uint8_t tag[2];
-    store_be16(tag, st::hashcheck);
-    auto h = e.crypto.hmac_start(ha, e.proof(hierarchy));
-    h.update(byte_view{tag});
-    h.update(digest);
-    h.finish(t.digest.resize(hash_digest_size(ha)));
+    std::array<std::uint8_t, 2 + limits::max_digest> msg{};
+    store_be16(msg.data(), st::hashcheck);
+    const auto n = std::min(digest.size(), limits::max_digest);
+    std::memcpy(msg.data() + 2, digest.data(), n);
+    e.crypto.hmac(ha, e.proof(hierarchy), byte_view{msg.data(), 2 + n}, t.digest.resize(hash_digest_size(ha)));
     return t;
 }
 

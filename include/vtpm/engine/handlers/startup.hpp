@@ -28,12 +28,13 @@ rc handle(engine<P>& e, startup, command_context& c, const startup::request& in,
         e.crypto.random(e.sr.null_seed);
         ++e.nv.reset_count;
         e.nv.restart_count = 0;
-        if (e.nv.pcr_allocation_pending) {
-            e.nv.pcr_banks = e.nv.pcr_banks_pending;
-            e.nv.pcr_allocation_pending = false;
-        }
     } else {
         ++e.nv.restart_count;
+    }
+    // A PCR_Allocate takes effect at the next Startup that is not a Resume (Part 3 §22.5).
+    if (!resume && e.nv.pcr_allocation_pending) {
+        e.nv.pcr_banks = e.nv.pcr_banks_pending;
+        e.nv.pcr_allocation_pending = false;
     }
     // State-clear data: fresh on Reset and Restart, restored on Resume (phEnable always SET).
     if (resume) {
@@ -71,6 +72,8 @@ rc handle(engine<P>& e, startup, command_context& c, const startup::request& in,
 template <class P>
 rc handle(engine<P>& e, shutdown, command_context&, const shutdown::request& in, no_params&) {
     if (in.shutdown_type.value == su::state) {
+        // A pending PCR allocation can only take effect through a TPM Reset or Restart.
+        if (e.nv.pcr_allocation_pending) return rc::type.for_param(1);
         e.saved.valid = true;
         e.saved.banks = e.banks;
         e.saved.pcr_update_counter = e.sr.pcr_update_counter;
