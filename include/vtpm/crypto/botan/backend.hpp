@@ -21,6 +21,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <new>
 #include <stdexcept>
@@ -84,7 +85,7 @@ public:
     /// same random() output and never reseeds from the system. The DRBG is instantiated with
     /// seed || zero padding || [seed.size()]32, at least 32 bytes, so any seed length works
     /// and seeds of different lengths never collide.
-    explicit backend(byte_view seed) : protos_(make_prototypes()) {
+    explicit backend(byte_view seed) : protos_(make_prototypes()), deterministic_(true) {
         bytes material(seed.begin(), seed.end());
         material.resize(std::max<std::size_t>(material.size(), 28) + 4, 0);
         store_be32(material.data() + material.size() - 4, static_cast<std::uint32_t>(seed.size()));
@@ -190,10 +191,26 @@ public:
     /// Random bytes from the HMAC_DRBG (SP800-90A, HMAC-SHA-256). Should the DRBG refuse
     /// (e.g. a deterministic instance used after fork()), out is filled from the system RNG
     /// instead and failed() becomes true.
+    ///
+    /// A system-seeded instance serves small requests from a pool that one DRBG call fills
+    /// (the per-call cost of HMAC_DRBG dominates TPM2_GetRandom); stir() empties the pool.
+    /// A seeded (deterministic) instance calls the DRBG for every request, so its output is
+    /// exactly SP800-90A's for the sequence of requests.
     void random(byte_span out) noexcept {
         if (!drbg_) return fail(out); // moved-from
         try {
-            drbg_->randomize(out.data(), out.size());
+            if (deterministic_ || out.size() > pool_.size() / 4) {
+                drbg_->randomize(out.data(), out.size());
+                return;
+            }
+            if (pool_left_ < out.size()) {
+                drbg_->randomize(pool_.data(), pool_.size());
+                pool_left_ = pool_.size();
+            }
+            auto* src = pool_.data() + (pool_.size() - pool_left_);
+            std::memcpy(out.data(), src, out.size());
+            Botan::secure_scrub_memory(src, out.size());
+            pool_left_ -= out.size();
         } catch (...) {
             fail(out);
         }
@@ -207,6 +224,8 @@ public:
             return;
         }
         try {
+            Botan::secure_scrub_memory(pool_.data(), pool_.size());
+            pool_left_ = 0;
             drbg_->add_entropy(entropy.data(), entropy.size());
         } catch (...) {
             failed_ = true;
@@ -268,6 +287,9 @@ private:
 
     prototypes protos_;
     std::unique_ptr<Botan::HMAC_DRBG> drbg_;
+    Botan::secure_vector<std::uint8_t> pool_ = Botan::secure_vector<std::uint8_t>(512);
+    std::size_t pool_left_ = 0;
+    bool deterministic_ = false;
     bool failed_ = false;
 };
 
