@@ -1,5 +1,5 @@
 // Engine harness across power cycles: commands, Shutdown(STATE), power off/on,
-// Startup(STATE or CLEAR, chosen by the input), more commands. Checks the TPM always starts
+// Startup(STATE or CLEAR, chosen by the input's last byte), more commands. Checks the TPM always starts
 // again after an orderly shutdown.
 #include "driver.hpp"
 
@@ -7,8 +7,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (size < 1 || size > vtpm::fuzz::max_input) return 0;
     using namespace vtpm;
     auto t = fuzz::started_tpm();
-    const bool resume = data[0] & 1;
-    fuzz::splitter s{{data + 1, size - 1}};
+    const bool resume = data[size - 1] & 1; // the last byte; the rest is in engine's format
+    fuzz::splitter s{{data, size - 1}};
     std::span<const std::uint8_t> cmd;
     std::uint8_t rsp[4096];
     int phase = 0;
