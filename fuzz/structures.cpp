@@ -6,6 +6,7 @@
 #include <vector>
 
 #include <vtpm/commands/table.hpp>
+#include <vtpm/types/objects.hpp>
 #include <vtpm/types/structures.hpp>
 
 namespace {
@@ -28,7 +29,11 @@ struct type_list {};
 using structures = type_list<vtpm::tpmt_ha, vtpm::tpm2b_digest, vtpm::tpm2b_max_buffer, vtpm::tpms_pcr_selection,
                              vtpm::tpml_pcr_selection, vtpm::tpml_digest_values, vtpm::tpml_digest,
                              vtpm::tpmt_tk_hashcheck, vtpm::tpms_clock_info, vtpm::tpms_time_info,
-                             vtpm::tpml_alg, vtpm::tpml_cc, vtpm::tpms_tagged_pcr_select>;
+                             vtpm::tpml_alg, vtpm::tpml_cc, vtpm::tpms_tagged_pcr_select, vtpm::tpmt_public,
+                             vtpm::tpm2b_public, vtpm::tpmt_sensitive, vtpm::tpm2b_sensitive, vtpm::tpm2b_private,
+                             vtpm::tpms_context, vtpm::tpmt_signature, vtpm::tpmt_public_parms,
+                             vtpm::tpm2b_sensitive_create, vtpm::tpms_creation_data, vtpm::tpmt_sym_def,
+                             vtpm::tpmt_tk_creation, vtpm::tpm2b_ecc_point>;
 
 template <class... T>
 void dispatch(type_list<T...>, std::uint8_t which, std::span<const std::uint8_t> in) {
