@@ -206,7 +206,7 @@ TEST_CASE("GetCapability(TPM_PROPERTIES): fixed values", "[capability]") {
     CHECK(f[pt::vendor_string_1] == 0x7674706D); // "vtpm"
     CHECK(f[pt::input_buffer] == 1024);
     CHECK(f[pt::hr_transient_min] == 8);
-    CHECK(f[pt::hr_loaded_min] == 3);
+    CHECK(f[pt::hr_loaded_min] == config::profiles::full.limits.max_loaded_sessions);
     CHECK(f[pt::active_sessions_max] == 64);
     CHECK(f[pt::pcr_count] == 24);
     CHECK(f[pt::pcr_select_min] == 3);
@@ -239,7 +239,7 @@ TEST_CASE("GetCapability(TPM_PROPERTIES): variable values follow the state", "[c
     CHECK(v[pt::permanent] == 0x400);         // tpmGeneratedEPS; no auth set, clear enabled
     CHECK(v[pt::startup_clear] == 0x0000000F); // all hierarchies enabled; Startup without Shutdown
     CHECK(v[pt::hr_transient_avail] == 8);
-    CHECK(v[pt::hr_loaded_avail] == 3);
+    CHECK(v[pt::hr_loaded_avail] == config::profiles::full.limits.max_loaded_sessions);
     CHECK(v[pt::hr_active_avail] == 64);
     CHECK(v[pt::max_auth_fail] == 3);
     CHECK(v[pt::lockout_interval] == 7200);
@@ -288,7 +288,7 @@ TEST_CASE("GetCapability(COMMANDS): the profile's commands with their TPMA_CC", 
         CHECK(p.keys == std::vector<std::uint32_t>{cc::pcr_extend, cc::pcr_set_auth_value});
         CHECK(p.more == 1);
         auto last = get(t, cap::commands, cc::hash_sequence_start, 10);
-        CHECK(last.keys == std::vector<std::uint32_t>{cc::hash_sequence_start, cc::test_parms});
+        CHECK(last.keys == std::vector<std::uint32_t>{cc::hash_sequence_start, cc::policy_get_digest, cc::test_parms, cc::policy_password});
         CHECK(last.more == 0);
         auto none = get(t, cap::commands, cc::last + 1, 10);
         CHECK(none.keys.empty());
@@ -411,8 +411,8 @@ TEST_CASE("GetCapability(ALGS), PP_COMMANDS, AUDIT_COMMANDS, ECC_CURVES", "[capa
     auto a = get(t, cap::algs, 0, 100);
     REQUIRE(a.parsed);
     CHECK(a.more == 0);
-    CHECK(a.keys == std::vector<std::uint32_t>{0x0004, 0x0005, 0x000B, 0x000C, 0x000D, 0x0010, 0x0012, 0x0027,
-                                               0x0028, 0x0029});
+    CHECK(a.keys == std::vector<std::uint32_t>{0x0004, 0x0005, 0x0006, 0x000A, 0x000B, 0x000C, 0x000D, 0x0010,
+                                               0x0012, 0x0013, 0x0022, 0x0026, 0x0027, 0x0028, 0x0029, 0x0043});
     auto m = a.as_map();
     CHECK(m[alg::sha256] == 0x0004);  // hash
     CHECK(m[alg::hmac] == 0x0104);    // hash, signing

@@ -11,6 +11,7 @@
 #include "vtpm/commands/hash.hpp"
 #include "vtpm/commands/pcr.hpp"
 #include "vtpm/commands/random.hpp"
+#include "vtpm/commands/session.hpp"
 #include "vtpm/commands/startup.hpp"
 #include "vtpm/commands/testing.hpp"
 
@@ -32,6 +33,9 @@ using all = list<
     self_test, incremental_self_test, get_test_result,
     // §15-§17 Hash and sequences
     hash, hash_sequence_start, sequence_update, sequence_complete, event_sequence_complete,
+    // §11 Sessions, §23 Enhanced Authorization
+    start_auth_session, policy_restart, policy_pcr, policy_command_code, policy_auth_value, policy_password,
+    policy_get_digest,
     // §16 Random
     get_random, stir_random,
     // §22 PCR

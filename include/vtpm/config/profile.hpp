@@ -16,7 +16,7 @@ inline constexpr std::size_t alg_slots = 0x50;
 struct limits_t {
     unsigned pcr_count = 24;             // IMPLEMENTATION_PCR (PC Client: 24)
     unsigned max_loaded_objects = 8;     // transient object slots (PC Client minimum: 3)
-    unsigned max_loaded_sessions = 3;    // MAX_LOADED_SESSIONS
+    unsigned max_loaded_sessions = 8;    // MAX_LOADED_SESSIONS (PC Client minimum: 3)
     unsigned max_active_sessions = 64;   // MAX_ACTIVE_SESSIONS
     unsigned max_command_size = 4096;    // MAX_COMMAND_SIZE
     unsigned max_response_size = 4096;   // MAX_RESPONSE_SIZE

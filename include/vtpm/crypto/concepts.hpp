@@ -54,8 +54,9 @@ concept rng_provider = requires(C& c, byte_view in, byte_span out) {
     { c.stir(in) } -> std::same_as<void>;
 };
 
-/// Everything the TPM core needs from a crypto library so far. (Symmetric, RSA and ECC
-/// concepts are added as separate concepts and joined here.)
+/// What the TPM core needs from a crypto library: hashes, HMAC and the RNG. Symmetric,
+/// RSA and ECC are separate concepts (crypto/symmetric.hpp, rsa.hpp, ecc.hpp), joined in
+/// crypto::full_backend (crypto/full_backend.hpp); commands that need them require them.
 template <class C>
 concept backend = hash_provider<C> && hmac_provider<C> && rng_provider<C>;
 

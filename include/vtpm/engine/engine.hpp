@@ -15,6 +15,7 @@
 #include "vtpm/core/rc.hpp"
 #include "vtpm/crypto/concepts.hpp"
 #include "vtpm/engine/pcr_attributes.hpp"
+#include "vtpm/engine/session.hpp"
 #include "vtpm/engine/state.hpp"
 #include "vtpm/spec/constants.hpp"
 #include "vtpm/types/structures.hpp"
@@ -81,6 +82,7 @@ public:
     bool last_startup_orderly = false;
     std::array<engine_data::pcr_bank, engine_data::max_banks> banks{};
     std::array<std::variant<std::monostate, sequence>, profile.limits.max_loaded_objects> objects{};
+    std::array<std::optional<auth_session>, profile.limits.max_loaded_sessions> sessions{};
     std::uint64_t clock_base = 0;   // Clock at the last power-on or ClockSet
     std::uint64_t ticks_base = 0;   // platform milliseconds at that moment
     std::uint64_t time_base = 0;    // platform milliseconds at _TPM_Init
@@ -117,6 +119,7 @@ public:
         clock_base = nv.clock;
         ticks_base = time_base;
         for (auto& o : objects) o = std::monostate{};
+        for (auto& x : sessions) x.reset();
         crtm_sequence.reset();
         hcrtm_digests.reset();
         uctx.self = this;
@@ -299,6 +302,51 @@ public:
     [[nodiscard]] std::size_t loaded_object_count() const noexcept {
         return static_cast<std::size_t>(std::count_if(objects.begin(), objects.end(),
             [](auto& o) { return !std::holds_alternative<std::monostate>(o); }));
+    }
+
+    // --- sessions -------------------------------------------------------------------------
+
+    /// The loaded session a handle names (HMAC handles name HMAC sessions, policy handles
+    /// policy and trial sessions), or null.
+    [[nodiscard]] auth_session* session_at(tpm_handle h) noexcept {
+        const auto t = handle_type(h);
+        if (t != ht::hmac_session && t != ht::policy_session) return nullptr;
+        const auto i = h & 0x00FFFFFF;
+        if (i >= sessions.size() || !sessions[i]) return nullptr;
+        auto& s = *sessions[i];
+        if ((t == ht::policy_session) != s.is_policy()) return nullptr;
+        return &s;
+    }
+    [[nodiscard]] std::optional<std::size_t> free_session_slot() const noexcept {
+        for (std::size_t i = 0; i < sessions.size(); ++i)
+            if (!sessions[i]) return i;
+        return std::nullopt;
+    }
+    static constexpr tpm_handle session_handle(std::size_t slot, bool policy) noexcept {
+        return (policy ? hr::policy_session_first : hr::hmac_session_first) + static_cast<tpm_handle>(slot);
+    }
+    [[nodiscard]] std::size_t loaded_session_count() const noexcept {
+        return static_cast<std::size_t>(std::count_if(sessions.begin(), sessions.end(), [](auto& x) { return x.has_value(); }));
+    }
+
+    /// The Name of an entity (Part 1 §16): the handle for permanent entities, PCRs and
+    /// sessions; the object's Name for an object (sequence objects have none: the handle).
+    [[nodiscard]] tpm2b_name entity_name(tpm_handle h) const noexcept {
+        tpm2b_name n;
+        store_be32(n.resize(4).data(), h);
+        return n;
+    }
+    /// The authPolicy of an entity and its hash algorithm, or null if it has none.
+    [[nodiscard]] const engine_data::hierarchy_policy* auth_policy(tpm_handle h) const noexcept {
+        switch (h) {
+        case rh::owner: return &nv.owner_policy;
+        case rh::endorsement: return &nv.endorsement_policy;
+        case rh::lockout: return &nv.lockout_policy;
+        case rh::platform: return &sc.platform_policy;
+        default: break;
+        }
+        if (handle_type(h) == ht::pcr && h < pcr_count && pcr_attr::of(h).policy_group) return &nv.pcr_policies[h];
+        return nullptr;
     }
 
     // --- authorization --------------------------------------------------------------------

@@ -2,8 +2,10 @@
 // area, parameters, handler, response. The dispatch table is derived from cmd::all and the
 // profile at compile time: a dense array indexed by command code.
 #pragma once
+#include <algorithm>
 #include <array>
 #include <cstdint>
+#include <cstring>
 
 #include "vtpm/commands/table.hpp"
 #include "vtpm/engine/engine.hpp"
@@ -104,13 +106,6 @@ template <class P>
 
 namespace detail {
 
-/// Strip trailing zero octets (Part 1 §19.6.4: authValues compare without them).
-inline byte_view trim_zeros(byte_view b) noexcept {
-    std::size_t n = b.size();
-    while (n > 0 && b[n - 1] == 0) --n;
-    return b.first(n);
-}
-
 struct session_in {
     tpm_handle handle = 0;
     tpm2b_nonce nonce;
@@ -175,7 +170,8 @@ std::size_t execute_command(engine<P>& e, byte_view cmd, byte_span rsp_buf, std:
             return fail(rc::handle.for_handle(static_cast<unsigned>(i + 1)));
         case ht::hmac_session:
         case ht::policy_session:
-            return fail(rc{rc::reference_h0.code() + static_cast<std::uint32_t>(i)});
+            if (!e.session_at(h)) return fail(rc{rc::reference_h0.code() + static_cast<std::uint32_t>(i)});
+            break;
         case ht::permanent:
             if ((h == rh::owner || h == rh::endorsement || h == rh::platform) && !e.hierarchy_enabled(h))
                 return fail(rc::hierarchy.for_handle(static_cast<unsigned>(i + 1)));
@@ -186,9 +182,12 @@ std::size_t execute_command(engine<P>& e, byte_view cmd, byte_span rsp_buf, std:
 
     // Part 3 §5.5 authorization area.
     std::array<detail::session_in, 3> sessions{};
+    std::array<auth_session*, 3> sess{}; // the loaded session of each entry (null for a password)
     std::size_t nsess = 0;
-    const bool needs_auth = std::any_of(en->roles.begin(), en->roles.begin() + en->handle_count,
-                                        [](cmd::auth_role ro) { return ro != cmd::auth_role::none; });
+    std::size_t auth_count = 0; // handles that need an authorization
+    for (std::size_t i = 0; i < en->handle_count; ++i)
+        if (en->roles[i] != cmd::auth_role::none) ++auth_count;
+    int decrypt_at = -1, encrypt_at = -1;
     if (tag == st::sessions) {
         if (en->attrs.no_sessions) return fail(rc::auth_context);
         std::uint32_t auth_size;
@@ -207,50 +206,160 @@ std::size_t execute_command(engine<P>& e, byte_view cmd, byte_span rsp_buf, std:
             if (x.ok()) x = vtpm::unmarshal(ar, s.hmac);
             if (x == rc::insufficient) return fail(rc::authsize);
             if (!x.ok()) return fail(x.for_session(sn));
+            ++nsess;
+        }
+        for (std::size_t k = 0; k < nsess; ++k) {
+            auto& s = sessions[k];
+            const auto sn = static_cast<unsigned>(k + 1);
             const auto st_ = handle_type(s.handle);
             if (s.handle == rh::pw) {
-                // Password sessions: empty nonce, only continueSession (Part 1 §19.8.4).
+                // Password sessions: empty nonce, only continueSession (Part 1 §19.8.4), and
+                // only to authorize a handle.
                 if (!s.nonce.empty()) return fail(rc::nonce.for_session(sn));
                 if ((s.attrs.value & ~tpma_session::continue_session) != 0) return fail(rc::attributes.for_session(sn));
+                if (k >= auth_count) return fail(rc::attributes.for_session(sn));
             } else if (st_ == ht::hmac_session || st_ == ht::policy_session) {
-                return fail(rc{rc::reference_s0.code() + static_cast<std::uint32_t>(nsess)});
+                sess[k] = e.session_at(s.handle);
+                if (!sess[k]) return fail(rc{rc::reference_s0.code() + static_cast<std::uint32_t>(k)});
+                for (std::size_t j = 0; j < k; ++j)
+                    if (sessions[j].handle == s.handle) return fail(rc::handle.for_session(sn)); // used twice
+                if (s.attrs.value & tpma_session::audit)
+                    return fail(rc::attributes.for_session(sn)); // audit sessions: not supported yet
+                if (s.attrs.value & tpma_session::decrypt) {
+                    if (decrypt_at >= 0 || !en->attrs.decrypt || sess[k]->sym_alg == alg::null)
+                        return fail(rc::attributes.for_session(sn));
+                    decrypt_at = static_cast<int>(k);
+                }
+                if (s.attrs.value & tpma_session::encrypt) {
+                    if (encrypt_at >= 0 || !en->attrs.encrypt || sess[k]->sym_alg == alg::null)
+                        return fail(rc::attributes.for_session(sn));
+                    encrypt_at = static_cast<int>(k);
+                }
+                // A session that authorizes nothing must decrypt, encrypt or audit (§5.5.4.4.2).
+                if (k >= auth_count &&
+                    !(s.attrs.value & (tpma_session::decrypt | tpma_session::encrypt | tpma_session::audit)))
+                    return fail(rc::attributes.for_session(sn));
             } else {
                 return fail(rc::handle.for_session(sn));
             }
-            ++nsess;
         }
-        if (nsess < en->handle_count && needs_auth) {
-            // Every "@" handle needs a session (§5.5.5).
-            for (std::size_t i = nsess; i < en->handle_count; ++i)
-                if (en->roles[i] != cmd::auth_role::none) return fail(rc::auth_missing);
-        }
-        // A session beyond the handles that need one must do something else (§5.5.4.4.2);
-        // password sessions cannot.
-        std::size_t auth_sessions = 0;
-        for (std::size_t i = 0; i < en->handle_count; ++i)
-            if (en->roles[i] != cmd::auth_role::none) ++auth_sessions;
-        if (nsess > auth_sessions) return fail(rc::attributes.for_session(static_cast<unsigned>(auth_sessions + 1)));
-    } else if (needs_auth) {
+        // Every "@" handle needs a session (§5.5.5).
+        if (nsess < auth_count) return fail(rc::auth_missing);
+    } else if (auth_count > 0) {
         return fail(rc::auth_missing);
     }
     c.session_count = nsess;
 
-    // Part 3 §5.6 authorization checks (password sessions).
+    // The parameter area as received: cpHash covers it before any decryption.
+    const byte_view received = r.rest();
+    std::array<std::uint8_t, 4096> pbuf;
+    if (received.size() > pbuf.size()) return fail(rc::command_size);
+    std::memcpy(pbuf.data(), received.data(), received.size());
+    const byte_view params_in{pbuf.data(), received.size()};
+
+    // Names of the handles, for cpHash (only computed when an HMAC/policy session needs them).
+    std::array<tpm2b_name, 3> names{};
+    const bool any_session = std::any_of(sess.begin(), sess.begin() + nsess, [](auto* x) { return x != nullptr; });
+    if (any_session)
+        for (std::size_t i = 0; i < c.handle_count; ++i) names[i] = e.entity_name(c.handles[i]);
+    auto cp_hash_for = [&](tpm_alg_id h, byte_span out) {
+        session_crypto::cp_hash(e.crypto, h, code, std::span<const tpm2b_name>{names.data(), c.handle_count}, params_in, out);
+    };
+    // Whether a session's key material includes the authValue of the entity it authorizes:
+    // not when the session is bound to that entity (Part 1 §19.6.10).
+    auto include_auth = [&](const auth_session& s, std::size_t handle_index) {
+        return !(s.bound && s.bind_name == names[handle_index]);
+    };
+
+    // Part 3 §5.6 authorization checks.
+    std::array<std::size_t, 3> session_handle_index{}; // which handle each session authorizes
     {
         std::size_t si = 0;
         for (std::size_t i = 0; i < en->handle_count; ++i) {
             if (en->roles[i] == cmd::auth_role::none) continue;
             const auto& s = sessions[si];
+            auth_session* ss = sess[si];
             const auto sn = static_cast<unsigned>(si + 1);
+            session_handle_index[si] = i;
             ++si;
-            if (en->roles[i] == cmd::auth_role::dup) return fail(rc::auth_type.for_session(sn));
-            if (en->attrs.pp_command && c.handles[i] == rh::platform && en->attrs.pp_required && !e.physical_presence)
+            const tpm_handle entity = c.handles[i];
+            if (en->roles[i] == cmd::auth_role::dup && (!ss || !ss->is_policy())) return fail(rc::auth_type.for_session(sn));
+            if (en->attrs.pp_command && entity == rh::platform && en->attrs.pp_required && !e.physical_presence)
                 return fail(rc::pp.for_session(sn));
-            const tpm2b_auth* av = e.auth_value(c.handles[i]);
+            const tpm2b_auth* av = e.auth_value(entity);
             if (!av) return fail(rc::auth_unavailable);
-            if (!ct_equal(detail::trim_zeros(av->view()), detail::trim_zeros(s.hmac.view())))
-                return fail((e.da_protected(c.handles[i]) ? rc::auth_fail : rc::bad_auth).for_session(sn));
+            const auto fail_auth = (e.da_protected(entity) ? rc::auth_fail : rc::bad_auth).for_session(sn);
+            if (!ss) { // password
+                if (!ct_equal(detail::trim_zeros(av->view()), detail::trim_zeros(s.hmac.view()))) return fail(fail_auth);
+                continue;
+            }
+            bool check_hmac = true;
+            bool use_auth = include_auth(*ss, i);
+            if (ss->is_policy()) {
+                if (ss->type == se::trial) return fail(rc::policy_fail.for_session(sn));
+                const auto* pol = e.auth_policy(entity);
+                if (!pol || pol->alg != ss->auth_hash || !(pol->digest == ss->policy_digest))
+                    return fail(rc::policy_fail.for_session(sn));
+                if (ss->command_code != 0 && ss->command_code != code) return fail(rc::policy_cc.for_session(sn));
+                if (ss->pcr_checked && ss->pcr_update_counter != e.sr.pcr_update_counter)
+                    return fail(rc::pcr_changed.for_session(sn));
+                if (ss->need_password) {
+                    if (!ct_equal(detail::trim_zeros(av->view()), detail::trim_zeros(s.hmac.view()))) return fail(fail_auth);
+                    check_hmac = false;
+                } else if (ss->need_auth_value) {
+                    use_auth = true;
+                } else {
+                    check_hmac = ss->bound || !ss->session_key.empty();
+                    use_auth = false;
+                }
+            }
+            if (check_hmac) {
+                std::array<std::uint8_t, limits::max_digest> cp{}, want{};
+                const auto ds = hash_digest_size(ss->auth_hash);
+                cp_hash_for(ss->auth_hash, byte_span{cp.data(), ds});
+                // nonceDecrypt / nonceEncrypt go into the first session's HMAC when another
+                // session does the encryption (Part 1 §19.6.5).
+                byte_view nd{}, ne{};
+                if (si == 1) {
+                    if (decrypt_at > 0 && sess[decrypt_at]) nd = sess[decrypt_at]->nonce_tpm.view();
+                    if (encrypt_at > 0 && encrypt_at != decrypt_at && sess[encrypt_at]) ne = sess[encrypt_at]->nonce_tpm.view();
+                }
+                session_crypto::auth_hmac(e.crypto, ss->auth_hash, ss->session_key.view(),
+                                          use_auth ? detail::trim_zeros(av->view()) : byte_view{},
+                                          byte_view{cp.data(), ds}, s.nonce.view(), ss->nonce_tpm.view(), nd, ne,
+                                          s.attrs.value, byte_span{want.data(), ds});
+                if (!ct_equal(byte_view{want.data(), ds}, s.hmac.view())) return fail(fail_auth);
+            }
         }
+    }
+
+    // The session value of a session: sessionKey || authValue of the entity it authorizes
+    // (unless bound to it), for parameter encryption (Part 1 §21.1).
+    auto session_value = [&](std::size_t k, std::array<std::uint8_t, 2 * limits::max_digest>& buf) {
+        const auto& ss = *sess[k];
+        std::size_t n = ss.session_key.size;
+        std::memcpy(buf.data(), ss.session_key.buffer.data(), n);
+        if (k < auth_count && include_auth(ss, session_handle_index[k])) {
+            if (const auto* av = e.auth_value(c.handles[session_handle_index[k]])) {
+                auto t = detail::trim_zeros(av->view());
+                std::memcpy(buf.data() + n, t.data(), t.size());
+                n += t.size();
+            }
+        }
+        return byte_view{buf.data(), n};
+    };
+
+    // Decrypt the first parameter (a TPM2B) in place.
+    if (decrypt_at >= 0) {
+        if (received.size() < 2) return fail(rc::insufficient.for_param(1));
+        const std::size_t n = load_be16(pbuf.data());
+        if (n + 2 > received.size()) return fail(rc::insufficient.for_param(1));
+        std::array<std::uint8_t, 2 * limits::max_digest> sv{};
+        const auto& ds = sessions[static_cast<std::size_t>(decrypt_at)];
+        rc x = session_crypto::param_crypt(e.crypto, *sess[decrypt_at], session_value(static_cast<std::size_t>(decrypt_at), sv),
+                                           ds.nonce.view(), sess[decrypt_at]->nonce_tpm.view(), byte_span{pbuf.data() + 2, n}, false);
+        secure_zero(sv.data(), sv.size());
+        if (!x.ok()) return fail(rc::failure);
     }
 
     // Response: header, optional handle, parameter size, parameters, sessions.
@@ -264,16 +373,64 @@ std::size_t execute_command(engine<P>& e, byte_view cmd, byte_span rsp_buf, std:
     if (tag == st::sessions) psize_at = w.skip(4);
     const auto params_start = w.size();
 
-    rc res = en->run(e, c, r, w);
+    reader pr{params_in, &e.uctx};
+    rc res = en->run(e, c, pr, w);
     if (!res.ok()) return fail(res);
     if (w.overflow()) return fail(rc::size);
     if (has_rh) w.patch_u32(handle_at, c.response_handle.value_or(0));
     if (tag == st::sessions) {
-        w.patch_u32(psize_at, static_cast<std::uint32_t>(w.size() - params_start));
-        for (std::size_t i = 0; i < nsess; ++i) {
-            w.u16(0);                                   // nonceTPM: empty for a password session
-            w.u8(tpma_session::continue_session);       // a password session always continues
-            w.u16(0);                                   // hmac: empty
+        const auto params_end = w.size();
+        w.patch_u32(psize_at, static_cast<std::uint32_t>(params_end - params_start));
+        // New nonceTPM for every session (nonce rolling, Part 1 §19.6.3); a session that a
+        // command just flushed (FlushContext of itself) is gone.
+        for (std::size_t k = 0; k < nsess; ++k) {
+            if (!sess[k] || !e.session_at(sessions[k].handle)) { sess[k] = nullptr; continue; }
+            sess[k]->nonce_caller = sessions[k].nonce;
+            e.crypto.random(sess[k]->nonce_tpm.resize(hash_digest_size(sess[k]->auth_hash)));
+        }
+        // Encrypt the first response parameter (a TPM2B).
+        if (encrypt_at >= 0 && sess[encrypt_at] && params_end - params_start >= 2) {
+            auto* base = w.data() + params_start;
+            const std::size_t n = std::min<std::size_t>(load_be16(base), params_end - params_start - 2);
+            std::array<std::uint8_t, 2 * limits::max_digest> sv{};
+            auto* es = sess[encrypt_at];
+            rc x = session_crypto::param_crypt(e.crypto, *es, session_value(static_cast<std::size_t>(encrypt_at), sv),
+                                               es->nonce_tpm.view(), sessions[encrypt_at].nonce.view(),
+                                               byte_span{base + 2, n}, true);
+            secure_zero(sv.data(), sv.size());
+            if (!x.ok()) return fail(rc::failure);
+        }
+        const byte_view rparams{w.data() + params_start, params_end - params_start};
+        for (std::size_t k = 0; k < nsess; ++k) {
+            const auto& s = sessions[k];
+            auto* ss = sess[k];
+            const std::uint8_t attrs = s.attrs.value & static_cast<std::uint8_t>(~(tpma_session::audit_reset | tpma_session::audit_exclusive));
+            if (!ss) { // password: empty nonce, continueSession, empty hmac
+                w.u16(0);
+                w.u8(tpma_session::continue_session);
+                w.u16(0);
+                continue;
+            }
+            vtpm::marshal(w, ss->nonce_tpm);
+            w.u8(attrs);
+            bool with_hmac = !ss->is_policy() || ss->need_auth_value || (!ss->need_password && (ss->bound || !ss->session_key.empty()));
+            if (ss->is_policy() && k >= auth_count) with_hmac = !ss->session_key.empty();
+            if (!with_hmac) {
+                w.u16(0);
+            } else {
+                std::array<std::uint8_t, limits::max_digest> rp{}, mac{};
+                const auto ds = hash_digest_size(ss->auth_hash);
+                session_crypto::rp_hash(e.crypto, ss->auth_hash, code, rparams, byte_span{rp.data(), ds});
+                byte_view av{};
+                if (k < auth_count && include_auth(*ss, session_handle_index[k]) && (!ss->is_policy() || ss->need_auth_value))
+                    if (const auto* a = e.auth_value(c.handles[session_handle_index[k]])) av = detail::trim_zeros(a->view());
+                session_crypto::auth_hmac(e.crypto, ss->auth_hash, ss->session_key.view(), av, byte_view{rp.data(), ds},
+                                          ss->nonce_tpm.view(), s.nonce.view(), {}, {}, attrs, byte_span{mac.data(), ds});
+                w.u16(static_cast<std::uint16_t>(ds));
+                w.put(mac.data(), ds);
+            }
+            // continueSession clear: the session ends with this command.
+            if (!(s.attrs.value & tpma_session::continue_session)) e.sessions[s.handle & 0x00FFFFFF].reset();
         }
     }
     if (w.overflow()) return fail(rc::size);

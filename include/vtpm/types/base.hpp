@@ -194,6 +194,11 @@ struct tpmu {
     template <std::uint32_t S>
     auto& emplace() noexcept { return emplace_impl<S, 0, Cases...>(); }
 
+    /// Call f with the member held (std::monostate if none).
+    template <class F>
+    decltype(auto) visit(F&& f) const {
+        return std::visit(std::forward<F>(f), v);
+    }
     rc unmarshal(reader& r, std::uint32_t sel) noexcept {
         return unmarshal_impl(r, sel, std::index_sequence_for<Cases...>{});
     }

@@ -162,3 +162,35 @@ using tpmi_dh_context = tpmi<tpm_handle, detail::rule_dh_context, false>;
 using tpmi_rh_platform = tpmi<tpm_handle, detail::rule_rh_platform, false>;
 using tpmi_rh_provision = tpmi<tpm_handle, detail::rule_rh_provision, false>;
 } // namespace vtpm
+
+namespace vtpm {
+namespace detail {
+struct rule_dh_entity { // Part 2 §9.6 TPMI_DH_ENTITY
+    static constexpr tpm_handle null = rh::null;
+    static constexpr rc error = rc::value;
+    static bool valid(tpm_handle h, const reader& r) noexcept {
+        switch (handle_type(h)) {
+        case ht::transient: case ht::persistent: case ht::nv_index: return true;
+        case ht::pcr: return h < r.pcr_count();
+        case ht::permanent:
+            return h == rh::owner || h == rh::endorsement || h == rh::platform || h == rh::lockout ||
+                   (h >= rh::auth_00 && h <= rh::auth_ff);
+        default: return false;
+        }
+    }
+};
+struct rule_sh_policy { // Part 2 §9.9 TPMI_SH_POLICY
+    static constexpr tpm_handle null = 0xFFFFFFFF;
+    static constexpr rc error = rc::value;
+    static bool valid(tpm_handle h, const reader&) noexcept { return handle_type(h) == ht::policy_session; }
+};
+struct rule_se { // TPM_SE
+    static constexpr std::uint8_t null = 0xFF;
+    static constexpr rc error = rc::value;
+    static bool valid(std::uint8_t v, const reader&) noexcept { return v == se::hmac || v == se::policy || v == se::trial; }
+};
+} // namespace detail
+template <bool Null = false> using tpmi_dh_entity = tpmi<tpm_handle, detail::rule_dh_entity, Null>;
+using tpmi_sh_policy = tpmi<tpm_handle, detail::rule_sh_policy, false>;
+using tpm_se = tpmi<std::uint8_t, detail::rule_se, false>;
+} // namespace vtpm

@@ -9,7 +9,9 @@ inline constexpr profile full = [] {
     profile p;
     p.enable_all_commands();
     for (auto a : {alg::sha1, alg::sha256, alg::sha384, alg::sha512, alg::sm3_256, alg::sha3_256,
-                   alg::sha3_384, alg::sha3_512, alg::hmac, alg::null})
+                   alg::sha3_384, alg::sha3_512, alg::hmac, alg::null,
+                   // symmetric ciphers and modes (parameter encryption)
+                   alg::aes, alg::sm4, alg::camellia, alg::cfb, alg::xor_, alg::kdf1_sp800_108})
         p.enable_alg(a);
     return p;
 }();
@@ -18,6 +20,7 @@ inline constexpr profile full = [] {
 inline constexpr profile pc_client = [] {
     profile p = full;
     p.limits.max_loaded_objects = 3;
+    p.limits.max_loaded_sessions = 3;
     return p;
 }();
 

@@ -27,6 +27,11 @@
 #include <stdexcept>
 #include <string>
 
+#include "vtpm/crypto/full_backend.hpp"
+#include "vtpm/crypto/botan/ecc.hpp"
+#include "vtpm/crypto/botan/rsa.hpp"
+#include "vtpm/crypto/botan/symmetric.hpp"
+
 #include <botan/hash.h>
 #include <botan/mem_ops.h>
 #include <botan/hmac_drbg.h>
@@ -65,7 +70,9 @@ static_assert([] {
 
 } // namespace detail
 
-class backend {
+/// The Botan 2.19 backend: hash, HMAC and DRBG here; symmetric ciphers, RSA and ECC from the
+/// providers it derives from (one of each per TPM instance: none of them is thread-safe).
+class backend : public symmetric_provider, public rsa_provider, public ecc_provider {
 public:
     /// DRBG seeded from the operating system (Botan::system_rng(), i.e. getrandom or
     /// /dev/urandom), and reseeded from it periodically and after fork().
@@ -234,7 +241,9 @@ public:
 
     /// True once a call on this instance failed (see the header comment), or a state anywhere
     /// in the process did (state_failure_seen()).
-    [[nodiscard]] bool failed() const noexcept { return failed_ || state_failure_seen(); }
+    [[nodiscard]] bool failed() const noexcept {
+        return failed_ || state_failure_seen() || symmetric_provider::failed() || rsa_provider::failed();
+    }
 
 private:
     using hash_ptr = std::unique_ptr<Botan::HashFunction>;
@@ -294,5 +303,6 @@ private:
 };
 
 static_assert(vtpm::crypto::backend<backend>);
+static_assert(vtpm::crypto::full_backend<backend>);
 
 } // namespace vtpm::crypto::botan

@@ -6,4 +6,5 @@
 #include "vtpm/engine/handlers/hash.hpp"
 #include "vtpm/engine/handlers/pcr.hpp"
 #include "vtpm/engine/handlers/random.hpp"
+#include "vtpm/engine/handlers/session.hpp"
 #include "vtpm/engine/handlers/startup.hpp"

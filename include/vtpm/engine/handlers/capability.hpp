@@ -186,10 +186,10 @@ void tpm_properties(const engine<P>& e, bool fixed_only, Put&& put) {
     put(pt::permanent, permanent);
     put(pt::startup_clear, startup_clear);
     put(pt::hr_nv_index, 0);
-    put(pt::hr_loaded, 0); // authorization sessions in TPM RAM: none yet
-    put(pt::hr_loaded_avail, lim.max_loaded_sessions);
-    put(pt::hr_active, 0);
-    put(pt::hr_active_avail, lim.max_active_sessions);
+    put(pt::hr_loaded, static_cast<std::uint32_t>(e.loaded_session_count()));
+    put(pt::hr_loaded_avail, static_cast<std::uint32_t>(lim.max_loaded_sessions - e.loaded_session_count()));
+    put(pt::hr_active, static_cast<std::uint32_t>(e.loaded_session_count()));
+    put(pt::hr_active_avail, static_cast<std::uint32_t>(lim.max_active_sessions - e.loaded_session_count()));
     put(pt::hr_transient_avail, static_cast<std::uint32_t>(e.objects.size()) - loaded);
     put(pt::hr_persistent, 0);
     put(pt::hr_persistent_avail, 0);
@@ -273,8 +273,18 @@ rc handle(engine<P>& e, get_capability, command_context&, const get_capability::
                 for (std::size_t i = 0; i < e.objects.size(); ++i)
                     if (!std::holds_alternative<std::monostate>(e.objects[i])) page(e.object_handle(i), e.object_handle(i));
             break;
+        case ht::loaded_session: {
+            // Loaded HMAC and policy sessions, in handle order (HMAC handles first).
+            if (failed) break;
+            for (bool policy : {false, true})
+                for (std::size_t i = 0; i < e.sessions.size(); ++i)
+                    if (e.sessions[i] && e.sessions[i]->is_policy() == policy) {
+                        const auto h = engine<P>::session_handle(i, policy);
+                        page(h, h);
+                    }
+            break;
+        }
         case ht::nv_index:
-        case ht::loaded_session:
         case ht::saved_session:
         case ht::persistent:
             break; // none yet

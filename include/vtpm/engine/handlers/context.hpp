@@ -14,6 +14,9 @@ rc handle(engine<P>& e, flush_context, command_context&, const flush_context::re
             e.objects[*slot] = std::monostate{};
             return rc::success;
         }
+    } else if (e.session_at(h)) {
+        e.sessions[h & 0x00FFFFFF].reset();
+        return rc::success;
     }
     return rc::handle.for_param(1);
 }
