@@ -41,7 +41,7 @@ using all = list<
     // §22 PCR
     pcr_extend, pcr_event, pcr_read, pcr_allocate, pcr_set_auth_policy, pcr_set_auth_value, pcr_reset,
     // §28 Context
-    flush_context,
+    context_save, context_load, flush_context,
     // §29 Clock
     read_clock, clock_set, clock_rate_adjust,
     // §30 Capability

@@ -82,7 +82,12 @@ public:
     bool last_startup_orderly = false;
     std::array<engine_data::pcr_bank, engine_data::max_banks> banks{};
     std::array<std::variant<std::monostate, sequence>, profile.limits.max_loaded_objects> objects{};
-    std::array<std::optional<auth_session>, profile.limits.max_loaded_sessions> sessions{};
+    /// Sessions by handle index (handle & 0xFFFFFF): loaded ones hold their state; a saved
+    /// one (ContextSave) keeps its handle through saved_session_seq (its context sequence).
+    std::array<std::optional<auth_session>, profile.limits.max_active_sessions> sessions{};
+    std::array<std::uint64_t, profile.limits.max_active_sessions> saved_session_seq{};
+    std::array<bool, profile.limits.max_active_sessions> saved_session_policy{};
+    std::uint64_t context_sequence = 0; // TPMS_CONTEXT.sequence of the last saved context
     std::uint64_t clock_base = 0;   // Clock at the last power-on or ClockSet
     std::uint64_t ticks_base = 0;   // platform milliseconds at that moment
     std::uint64_t time_base = 0;    // platform milliseconds at _TPM_Init
@@ -120,6 +125,7 @@ public:
         ticks_base = time_base;
         for (auto& o : objects) o = std::monostate{};
         for (auto& x : sessions) x.reset();
+        saved_session_seq.fill(0);
         crtm_sequence.reset();
         hcrtm_digests.reset();
         uctx.self = this;
@@ -317,9 +323,10 @@ public:
         if ((t == ht::policy_session) != s.is_policy()) return nullptr;
         return &s;
     }
+    /// A handle index that no loaded or saved session uses.
     [[nodiscard]] std::optional<std::size_t> free_session_slot() const noexcept {
         for (std::size_t i = 0; i < sessions.size(); ++i)
-            if (!sessions[i]) return i;
+            if (!sessions[i] && saved_session_seq[i] == 0) return i;
         return std::nullopt;
     }
     static constexpr tpm_handle session_handle(std::size_t slot, bool policy) noexcept {
@@ -327,6 +334,13 @@ public:
     }
     [[nodiscard]] std::size_t loaded_session_count() const noexcept {
         return static_cast<std::size_t>(std::count_if(sessions.begin(), sessions.end(), [](auto& x) { return x.has_value(); }));
+    }
+    [[nodiscard]] std::size_t saved_session_count() const noexcept {
+        return static_cast<std::size_t>(std::count_if(saved_session_seq.begin(), saved_session_seq.end(), [](auto v) { return v != 0; }));
+    }
+    /// Room for one more loaded session (TPM_RC_SESSION_MEMORY otherwise).
+    [[nodiscard]] bool session_memory_available() const noexcept {
+        return loaded_session_count() < profile.limits.max_loaded_sessions;
     }
 
     /// The Name of an entity (Part 1 §16): the handle for permanent entities, PCRs and

@@ -134,3 +134,9 @@ rc param_crypt(C& c, const auth_session& s, byte_view session_value, byte_view n
 
 } // namespace session_crypto
 } // namespace vtpm
+
+// The fields a saved session context carries (engine/handlers/context.hpp).
+#include <boost/hana/adapt_struct.hpp>
+BOOST_HANA_ADAPT_STRUCT(vtpm::auth_session, type, auth_hash, session_key, nonce_tpm, nonce_caller, sym_alg, sym_key_bits,
+                        bound, bind_name, policy_digest, need_auth_value, need_password, command_code, pcr_checked,
+                        pcr_update_counter);

@@ -188,8 +188,9 @@ void tpm_properties(const engine<P>& e, bool fixed_only, Put&& put) {
     put(pt::hr_nv_index, 0);
     put(pt::hr_loaded, static_cast<std::uint32_t>(e.loaded_session_count()));
     put(pt::hr_loaded_avail, static_cast<std::uint32_t>(lim.max_loaded_sessions - e.loaded_session_count()));
-    put(pt::hr_active, static_cast<std::uint32_t>(e.loaded_session_count()));
-    put(pt::hr_active_avail, static_cast<std::uint32_t>(lim.max_active_sessions - e.loaded_session_count()));
+    put(pt::hr_active, static_cast<std::uint32_t>(e.loaded_session_count() + e.saved_session_count()));
+    put(pt::hr_active_avail,
+        static_cast<std::uint32_t>(lim.max_active_sessions - e.loaded_session_count() - e.saved_session_count()));
     put(pt::hr_transient_avail, static_cast<std::uint32_t>(e.objects.size()) - loaded);
     put(pt::hr_persistent, 0);
     put(pt::hr_persistent_avail, 0);
@@ -284,8 +285,17 @@ rc handle(engine<P>& e, get_capability, command_context&, const get_capability::
                     }
             break;
         }
+        case ht::saved_session: {
+            // Saved (context-saved) sessions keep their handles.
+            if (failed) break;
+            for (std::size_t i = 0; i < e.saved_session_seq.size(); ++i)
+                if (e.saved_session_seq[i] != 0) {
+                    const auto h = engine<P>::session_handle(i, e.saved_session_policy[i]);
+                    page(h, h);
+                }
+            break;
+        }
         case ht::nv_index:
-        case ht::saved_session:
         case ht::persistent:
             break; // none yet
         default:

@@ -1,11 +1,156 @@
 // Handlers: Part 3 §28 Context Management.
+//
+// A saved context (TPMS_CONTEXT.contextBlob) is, in this TPM's own format:
+//   u16 size || integrity (HMAC-SHA256) || encrypted state
+// with, for sequence s, saved handle h and hierarchy proof P (Part 1 §30.3):
+//   key || iv  = KDFa(SHA-256, P, "CONTEXT", s || h, reset/restart counts, 128 + 128 bits)
+//   encrypted  = AES-128-CFB(key, iv, marshalled state)
+//   integrity  = HMAC-SHA256(P, s || h || hierarchy || resetCount || restartCount || encrypted)
+// Session contexts use the null proof (new at every TPM Reset) and are also bound to the
+// restart count, so no context outlives the TPM state it came from.
 #pragma once
+#include <array>
+#include <cstring>
+
 #include "vtpm/commands/context.hpp"
+#include "vtpm/crypto/kdf.hpp"
 #include "vtpm/engine/engine.hpp"
 
-namespace vtpm::cmd {
+namespace vtpm {
+namespace detail {
 
-/// TPM2_FlushContext (Part 3 §28.4): a handle that is not loaded is TPM_RC_HANDLE.
+inline constexpr std::size_t context_integrity_size = 32;
+
+template <class P>
+bytes context_aad(engine<P>& e, std::uint64_t seq, tpm_handle saved, tpm_handle hierarchy) {
+    bytes a(8 + 4 + 4 + 4 + 4);
+    store_be64(a.data(), seq);
+    store_be32(a.data() + 8, saved);
+    store_be32(a.data() + 12, hierarchy);
+    store_be32(a.data() + 16, e.nv.reset_count);
+    store_be32(a.data() + 20, e.nv.restart_count);
+    return a;
+}
+
+/// Encrypt and authenticate a marshalled state into a context blob.
+template <class P>
+rc seal_context(engine<P>& e, tpms_context& ctx, byte_view proof, byte_view state) {
+    if constexpr (!crypto::symmetric_provider<typename engine<P>::crypto_type>) {
+        return rc::failure;
+    } else {
+        const auto aad = context_aad(e, ctx.sequence, ctx.saved_handle, ctx.hierarchy.value);
+        std::array<std::uint8_t, 32> kiv{};
+        if (!crypto::kdfa(e.crypto, alg::sha256, proof, "CONTEXT", byte_view{aad.data(), 12}, byte_view{aad.data() + 16, 8},
+                          256, kiv).ok())
+            return rc::failure;
+        const std::size_t n = 2 + context_integrity_size + state.size();
+        if (n > ctx.context_blob.capacity) return rc::too_many_contexts;
+        auto blob = ctx.context_blob.resize(n);
+        store_be16(blob.data(), context_integrity_size);
+        auto enc = blob.subspan(2 + context_integrity_size);
+        std::memcpy(enc.data(), state.data(), state.size());
+        rc r = e.crypto.cfb_encrypt(alg::aes, byte_view{kiv.data(), 16}, byte_view{kiv.data() + 16, 16}, enc);
+        secure_zero(kiv.data(), kiv.size());
+        if (!r.ok()) return rc::failure;
+        auto st = e.crypto.hmac_start(alg::sha256, proof);
+        st.update(aad);
+        st.update(enc);
+        st.finish(blob.subspan(2, context_integrity_size));
+        return rc::success;
+    }
+}
+
+/// Check and decrypt a context blob; the plaintext state replaces the blob's bytes in `out`.
+template <class P>
+rc open_context(engine<P>& e, const tpms_context& ctx, byte_view proof, bytes& out) {
+    if constexpr (!crypto::symmetric_provider<typename engine<P>::crypto_type>) {
+        return rc::failure;
+    } else {
+        const auto blob = ctx.context_blob.view();
+        if (blob.size() < 2 + context_integrity_size || load_be16(blob.data()) != context_integrity_size)
+            return rc::integrity.for_param(1);
+        const auto aad = context_aad(e, ctx.sequence, ctx.saved_handle, ctx.hierarchy.value);
+        const auto enc = blob.subspan(2 + context_integrity_size);
+        std::array<std::uint8_t, context_integrity_size> mac{};
+        auto st = e.crypto.hmac_start(alg::sha256, proof);
+        st.update(aad);
+        st.update(enc);
+        st.finish(mac);
+        if (!ct_equal(mac, blob.subspan(2, context_integrity_size))) return rc::integrity.for_param(1);
+        std::array<std::uint8_t, 32> kiv{};
+        if (!crypto::kdfa(e.crypto, alg::sha256, proof, "CONTEXT", byte_view{aad.data(), 12}, byte_view{aad.data() + 16, 8},
+                          256, kiv).ok())
+            return rc::failure;
+        out.assign(enc.begin(), enc.end());
+        rc r = e.crypto.cfb_decrypt(alg::aes, byte_view{kiv.data(), 16}, byte_view{kiv.data() + 16, 16}, out);
+        secure_zero(kiv.data(), kiv.size());
+        return r.ok() ? rc::success : rc::failure;
+    }
+}
+
+} // namespace detail
+
+namespace cmd {
+
+/// TPM2_ContextSave (Part 3 §28.2): a session leaves TPM memory (its handle stays
+/// reserved); an object stays loaded.
+template <class P>
+rc handle(engine<P>& e, context_save, command_context& c, const no_params&, context_save::response& out) {
+    const tpm_handle h = c.handles[0];
+    auto& ctx = out.context;
+    if (auto* s = e.session_at(h)) {
+        bytes state(1024);
+        writer w{state};
+        vtpm::marshal(w, *s);
+        if (w.overflow()) return rc::failure;
+        state.resize(w.size());
+        ctx.sequence = ++e.context_sequence;
+        ctx.saved_handle = h;
+        ctx.hierarchy.value = rh::null;
+        rc r = detail::seal_context(e, ctx, e.proof(rh::null), state);
+        secure_zero(state.data(), state.size());
+        if (!r.ok()) return r;
+        const auto i = h & 0x00FFFFFF;
+        e.saved_session_seq[i] = ctx.sequence;
+        e.saved_session_policy[i] = s->is_policy();
+        e.sessions[i].reset();
+        return rc::success;
+    }
+    // Hash and event sequence objects hold library hash states that cannot be exported.
+    return rc::handle.for_handle(1);
+}
+
+/// TPM2_ContextLoad (Part 3 §28.3)
+template <class P>
+rc handle(engine<P>& e, context_load, command_context& c, const context_load::request& in, no_params&) {
+    const auto& ctx = in.context.value;
+    const tpm_handle h = ctx.saved_handle;
+    const auto t = handle_type(h);
+    if (t == ht::hmac_session || t == ht::policy_session) {
+        const auto i = h & 0x00FFFFFF;
+        // The session must be saved, by this very context (no replay of an older one).
+        if (i >= e.saved_session_seq.size() || e.saved_session_seq[i] != ctx.sequence ||
+            e.saved_session_policy[i] != (t == ht::policy_session))
+            return rc::handle.for_param(1);
+        if (ctx.hierarchy.value != rh::null) return rc::integrity.for_param(1);
+        if (!e.session_memory_available()) return rc::session_memory;
+        bytes state;
+        rc r = detail::open_context(e, ctx, e.proof(rh::null), state);
+        if (!r.ok()) return r;
+        auth_session s;
+        r = unmarshal_exact(state, s);
+        secure_zero(state.data(), state.size());
+        if (!r.ok()) return rc::integrity.for_param(1);
+        e.sessions[i] = s;
+        e.saved_session_seq[i] = 0;
+        c.response_handle = h;
+        return rc::success;
+    }
+    if (t == ht::transient) return rc::integrity.for_param(1); // no object context can have been made
+    return rc::value.for_param(1);
+}
+
+/// TPM2_FlushContext (Part 3 §28.4): a handle that is not loaded (or saved) is TPM_RC_HANDLE.
 template <class P>
 rc handle(engine<P>& e, flush_context, command_context&, const flush_context::request& in, no_params&) {
     const tpm_handle h = in.flush_handle.value;
@@ -17,8 +162,16 @@ rc handle(engine<P>& e, flush_context, command_context&, const flush_context::re
     } else if (e.session_at(h)) {
         e.sessions[h & 0x00FFFFFF].reset();
         return rc::success;
+    } else {
+        const auto i = h & 0x00FFFFFF;
+        if (i < e.saved_session_seq.size() && e.saved_session_seq[i] != 0 &&
+            e.saved_session_policy[i] == (handle_type(h) == ht::policy_session)) {
+            e.saved_session_seq[i] = 0;
+            return rc::success;
+        }
     }
     return rc::handle.for_param(1);
 }
 
-} // namespace vtpm::cmd
+} // namespace cmd
+} // namespace vtpm

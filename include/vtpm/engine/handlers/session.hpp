@@ -62,8 +62,9 @@ rc handle(engine<P>& e, start_auth_session, command_context& c, const start_auth
     } else {
         return rc::key.for_handle(1);
     }
+    if (!e.session_memory_available()) return rc::session_memory;
     const auto slot = e.free_session_slot();
-    if (!slot) return rc::session_memory;
+    if (!slot) return rc::session_handles;
 
     auth_session s;
     s.type = in.session_type.value;
