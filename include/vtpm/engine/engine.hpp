@@ -14,6 +14,7 @@
 #include "vtpm/core/bytes.hpp"
 #include "vtpm/core/rc.hpp"
 #include "vtpm/crypto/concepts.hpp"
+#include "vtpm/engine/object.hpp"
 #include "vtpm/engine/pcr_attributes.hpp"
 #include "vtpm/engine/session.hpp"
 #include "vtpm/engine/state.hpp"
@@ -81,7 +82,8 @@ public:
     bool self_tested = false;
     bool last_startup_orderly = false;
     std::array<engine_data::pcr_bank, engine_data::max_banks> banks{};
-    std::array<std::variant<std::monostate, sequence>, profile.limits.max_loaded_objects> objects{};
+    /// Transient object slots: empty, a hash/event sequence, or a loaded object (key, data).
+    std::array<std::variant<std::monostate, sequence, loaded_object>, profile.limits.max_loaded_objects> objects{};
     /// Sessions by handle index (handle & 0xFFFFFF): loaded ones hold their state; a saved
     /// one (ContextSave) keeps its handle through saved_session_seq (its context sequence).
     std::array<std::optional<auth_session>, profile.limits.max_active_sessions> sessions{};
@@ -305,6 +307,14 @@ public:
         auto s = object_slot(h);
         return s ? std::get_if<sequence>(&objects[*s]) : nullptr;
     }
+    [[nodiscard]] loaded_object* object_at(tpm_handle h) noexcept {
+        auto s = object_slot(h);
+        return s ? std::get_if<loaded_object>(&objects[*s]) : nullptr;
+    }
+    [[nodiscard]] const loaded_object* object_at(tpm_handle h) const noexcept {
+        auto s = object_slot(h);
+        return s ? std::get_if<loaded_object>(&objects[*s]) : nullptr;
+    }
     [[nodiscard]] std::size_t loaded_object_count() const noexcept {
         return static_cast<std::size_t>(std::count_if(objects.begin(), objects.end(),
             [](auto& o) { return !std::holds_alternative<std::monostate>(o); }));
@@ -346,21 +356,23 @@ public:
     /// The Name of an entity (Part 1 §16): the handle for permanent entities, PCRs and
     /// sessions; the object's Name for an object (sequence objects have none: the handle).
     [[nodiscard]] tpm2b_name entity_name(tpm_handle h) const noexcept {
+        if (const auto* o = object_at(h)) return o->name;
         tpm2b_name n;
         store_be32(n.resize(4).data(), h);
         return n;
     }
     /// The authPolicy of an entity and its hash algorithm, or null if it has none.
-    [[nodiscard]] const engine_data::hierarchy_policy* auth_policy(tpm_handle h) const noexcept {
+    [[nodiscard]] std::optional<engine_data::hierarchy_policy> auth_policy(tpm_handle h) const noexcept {
         switch (h) {
-        case rh::owner: return &nv.owner_policy;
-        case rh::endorsement: return &nv.endorsement_policy;
-        case rh::lockout: return &nv.lockout_policy;
-        case rh::platform: return &sc.platform_policy;
+        case rh::owner: return nv.owner_policy;
+        case rh::endorsement: return nv.endorsement_policy;
+        case rh::lockout: return nv.lockout_policy;
+        case rh::platform: return sc.platform_policy;
         default: break;
         }
-        if (handle_type(h) == ht::pcr && h < pcr_count && pcr_attr::of(h).policy_group) return &nv.pcr_policies[h];
-        return nullptr;
+        if (handle_type(h) == ht::pcr && h < pcr_count && pcr_attr::of(h).policy_group) return nv.pcr_policies[h];
+        if (const auto* o = object_at(h)) return engine_data::hierarchy_policy{o->pub.name_alg.value, o->pub.auth_policy};
+        return std::nullopt;
     }
 
     // --- authorization --------------------------------------------------------------------
@@ -381,11 +393,16 @@ public:
         }
         if (auto slot = object_slot(h)) {
             if (auto* s = std::get_if<sequence>(&objects[*slot])) return &s->auth;
+            if (auto* o = std::get_if<loaded_object>(&objects[*slot]))
+                return o->has_sensitive ? &o->sens.auth_value : nullptr;
         }
         return nullptr;
     }
     /// Whether failed authorizations of the entity count against dictionary-attack protection.
-    [[nodiscard]] bool da_protected(tpm_handle h) const noexcept { return h == rh::lockout; }
+    [[nodiscard]] bool da_protected(tpm_handle h) const noexcept {
+        if (const auto* o = object_at(h)) return !o->has(object_attr::no_da);
+        return h == rh::lockout;
+    }
 };
 
 } // namespace vtpm

@@ -297,7 +297,7 @@ std::size_t execute_command(engine<P>& e, byte_view cmd, byte_span rsp_buf, std:
             bool use_auth = include_auth(*ss, i);
             if (ss->is_policy()) {
                 if (ss->type == se::trial) return fail(rc::policy_fail.for_session(sn));
-                const auto* pol = e.auth_policy(entity);
+                const auto pol = e.auth_policy(entity);
                 if (!pol || pol->alg != ss->auth_hash || !(pol->digest == ss->policy_digest))
                     return fail(rc::policy_fail.for_session(sn));
                 if (ss->command_code != 0 && ss->command_code != code) return fail(rc::policy_cc.for_session(sn));

@@ -59,16 +59,16 @@ private:
 [[nodiscard]] constexpr std::uint32_t alg_properties(tpm_alg_id a) noexcept {
     using namespace tpma_algorithm;
     switch (a) {
-    case alg::rsa: case alg::ecc: return asymmetric | object;
+    case alg::rsa: case alg::ecc: return asymmetric | tpma_algorithm::object;
     case alg::tdes: case alg::aes: case alg::sm4: case alg::camellia: return symmetric;
     case alg::sha1: case alg::sha256: case alg::sha384: case alg::sha512: case alg::sm3_256:
     case alg::sha3_256: case alg::sha3_384: case alg::sha3_512: case alg::shake128: case alg::shake256:
         return hash;
     case alg::hmac: return hash | signing;
     case alg::mgf1: case alg::kdf1_sp800_56a: case alg::kdf2: case alg::kdf1_sp800_108: return hash | method;
-    case alg::keyedhash: return hash | object;
+    case alg::keyedhash: return hash | tpma_algorithm::object;
     case alg::xor_: return hash | symmetric;
-    case alg::symcipher: return object;
+    case alg::symcipher: return tpma_algorithm::object;
     case alg::rsassa: case alg::rsapss: case alg::ecdsa: case alg::ecdaa: case alg::sm2: case alg::ecschnorr:
         return asymmetric | signing;
     case alg::rsaes: case alg::ecmqv: return asymmetric | encrypting;
