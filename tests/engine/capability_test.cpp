@@ -288,7 +288,8 @@ TEST_CASE("GetCapability(COMMANDS): the profile's commands with their TPMA_CC", 
         CHECK(p.keys == std::vector<std::uint32_t>{cc::pcr_extend, cc::pcr_set_auth_value});
         CHECK(p.more == 1);
         auto last = get(t, cap::commands, cc::hash_sequence_start, 10);
-        CHECK(last.keys == std::vector<std::uint32_t>{cc::hash_sequence_start, cc::policy_get_digest, cc::test_parms, cc::policy_password});
+        CHECK(last.keys == std::vector<std::uint32_t>{cc::hash_sequence_start, cc::policy_get_digest, cc::test_parms,
+                                                  cc::policy_password, cc::create_loaded, cc::encrypt_decrypt2});
         CHECK(last.more == 0);
         auto none = get(t, cap::commands, cc::last + 1, 10);
         CHECK(none.keys.empty());
@@ -411,8 +412,10 @@ TEST_CASE("GetCapability(ALGS), PP_COMMANDS, AUDIT_COMMANDS, ECC_CURVES", "[capa
     auto a = get(t, cap::algs, 0, 100);
     REQUIRE(a.parsed);
     CHECK(a.more == 0);
-    CHECK(a.keys == std::vector<std::uint32_t>{0x0004, 0x0005, 0x0006, 0x000A, 0x000B, 0x000C, 0x000D, 0x0010,
-                                               0x0012, 0x0013, 0x0022, 0x0026, 0x0027, 0x0028, 0x0029, 0x0043});
+    CHECK(a.keys == std::vector<std::uint32_t>{0x0001, 0x0004, 0x0005, 0x0006, 0x0007, 0x0008, 0x000A, 0x000B, 0x000C,
+                                               0x000D, 0x0010, 0x0012, 0x0013, 0x0014, 0x0015, 0x0016, 0x0017, 0x0018,
+                                               0x0019, 0x001B, 0x001C, 0x0020, 0x0021, 0x0022, 0x0023, 0x0025, 0x0026,
+                                               0x0027, 0x0028, 0x0029, 0x0040, 0x0041, 0x0042, 0x0043, 0x0044});
     auto m = a.as_map();
     CHECK(m[alg::sha256] == 0x0004);  // hash
     CHECK(m[alg::hmac] == 0x0104);    // hash, signing
@@ -431,8 +434,11 @@ TEST_CASE("GetCapability(ALGS), PP_COMMANDS, AUDIT_COMMANDS, ECC_CURVES", "[capa
     auto curves = get(t, cap::ecc_curves, ecc_curve::nist_p192, 100);
     CHECK(curves.rc == 0);
     CHECK(curves.capability == cap::ecc_curves);
-    CHECK(curves.keys.empty());
+    CHECK(curves.keys == std::vector<std::uint32_t>{0x0001, 0x0002, 0x0003, 0x0004, 0x0005, 0x0010, 0x0011, 0x0020});
     CHECK(curves.more == 0);
+    auto curves_page = get(t, cap::ecc_curves, ecc_curve::nist_p521, 2);
+    CHECK(curves_page.keys == std::vector<std::uint32_t>{ecc_curve::nist_p521, ecc_curve::bn_p256});
+    CHECK(curves_page.more == 1);
 }
 
 TEST_CASE("GetCapability errors", "[capability]") {
@@ -475,9 +481,9 @@ TEST_CASE("TestParms accepts only what the TPM implements", "[capability]") {
     t.manufacture();
     t.power_on();
     REQUIRE(testing::run(t, testing::startup_command()).rc == 0);
-    // RSA-2048 parameters: no asymmetric algorithm in this profile yet -> TPM_RC_TYPE + P1.
+    // RSA-2048 parameters are implemented.
     auto rsa = command_builder(cc::test_parms).u16(alg::rsa).u16(alg::null).u16(alg::null).u16(2048).u32(0).build();
-    CHECK(testing::run(t, rsa).rc == 0x1CA);
+    CHECK(testing::run(t, rsa).rc == 0);
     // An unknown type is TPM_RC_TYPE + P1 as well; a short area is TPM_RC_INSUFFICIENT + P1.
     CHECK(testing::run(t, command_builder(cc::test_parms).u16(0x0099).build()).rc == 0x1CA);
     CHECK(testing::run(t, command_builder(cc::test_parms).u8(0).build()).rc == 0x1DA);

@@ -857,7 +857,7 @@ TEST_CASE("PolicyAuthValue: HMAC with the authValue; PolicyPassword: the authVal
 // =========================================================================================
 
 TEST_CASE("an unbound session with empty sessionKey and authValue accepts an empty HMAC (Part 1 §16.6.16)",
-          "[session][!mayfail]") {
+          "[session]") {
     // "If authHMAC is not provided, the size of hmac will be zero and the TPM will accept this
     // value of hmac as providing valid authorization" and "if hmac was an Empty Buffer in the
     // command, it will be an Empty Buffer in the response".
@@ -869,7 +869,7 @@ TEST_CASE("an unbound session with empty sessionKey and authValue accepts an emp
 }
 
 TEST_CASE("an unbound policy session without PolicyAuthValue checks a non-empty HMAC and echoes it (Part 1 §16.6.16)",
-          "[session][!mayfail]") {
+          "[session]") {
     // "hmac is allowed to be either a valid authHMAC or an Empty Buffer"; a wrong one is not
     // valid. "If hmac was non-zero in the command, the TPM will compute authHMAC ... and use
     // the result as hmac" in the response.
@@ -883,7 +883,7 @@ TEST_CASE("an unbound policy session without PolicyAuthValue checks a non-empty 
     CHECK(a.rc == 0);
 }
 
-TEST_CASE("a policy session is reset after it authorizes a command (Part 1 §16.7.1)", "[session][!mayfail]") {
+TEST_CASE("a policy session is reset after it authorizes a command (Part 1 §16.7.1)", "[session]") {
     // "After a policy session is used for authorization, policySession->nonceTPM is changed ...
     // and the other values of the policy session context are initialized to the state they had
     // when the session was first created."
@@ -896,7 +896,7 @@ TEST_CASE("a policy session is reset after it authorizes a command (Part 1 §16.
     CHECK(policy_extend(t, s).rc == 0x99D);
 }
 
-TEST_CASE("policy checks in the order of Part 3 §5.6: commandCode before policyDigest", "[session][!mayfail]") {
+TEST_CASE("policy checks in the order of Part 3 §5.6: commandCode before policyDigest", "[session]") {
     // Item 8.3 (commandCode, TPM_RC_POLICY_CC) comes before 8.4 (policyDigest,
     // TPM_RC_POLICY_FAIL), and "authorization checks must be performed in this order".
     auto t = started();
@@ -907,7 +907,7 @@ TEST_CASE("policy checks in the order of Part 3 §5.6: commandCode before policy
 }
 
 TEST_CASE("decrypt with a session whose symmetric algorithm is TPM_ALG_NULL: TPM_RC_SYMMETRIC (Part 1 §18.1)",
-          "[session][!mayfail]") {
+          "[session]") {
     // "If the symmetric algorithm is TPM_ALG_NULL and encryption or decryption is specified,
     // the TPM returns TPM_RC_SYMMETRIC." (The reference code: TPM_RCS_SYMMETRIC + session.)
     auto t = started();
@@ -921,7 +921,7 @@ TEST_CASE("decrypt with a session whose symmetric algorithm is TPM_ALG_NULL: TPM
 }
 
 TEST_CASE("a bound session used for the bind entity encrypts with sessionKey || authValue (Part 1 §18.1)",
-          "[session][!mayfail]") {
+          "[session]") {
     // "If a session is also being used for authorization, sessionValue is sessionKey ||
     // authValue. The binding of the session is ignored." (The reference code does the same:
     // "no matter if the handle is the session bound entity or not".)
@@ -940,7 +940,7 @@ TEST_CASE("a bound session used for the bind entity encrypts with sessionKey || 
     CHECK(to_hex(r.params) == to_hex(want));
 }
 
-TEST_CASE("the HMAC of a session used only for encryption is checked", "[session][!mayfail]") {
+TEST_CASE("the HMAC of a session used only for encryption is checked", "[session]") {
     // Part 1 §16.6.16 gives the HMAC of a session that is not an authorization session (its
     // authValue is the Empty Buffer); the reference code checks it (CheckSessionHMAC for
     // "encrypt/decrypt/audit only sessions"). A wrong one must not pass.
@@ -950,7 +950,7 @@ TEST_CASE("the HMAC of a session used only for encryption is checked", "[session
     CHECK(run(t, build(cc::get_random, {}, {{s.handle, nc, cont | encrypt, bytes(32, 0x42)}}, be16(8))).rc == 0x9A2);
 }
 
-TEST_CASE("SequenceComplete's response HMAC uses the sequence's authValue", "[session][!mayfail]") {
+TEST_CASE("SequenceComplete's response HMAC uses the sequence's authValue", "[session]") {
     // The response HMAC has the same key as the command's (Part 1 §16.6.5, §16.6.10: the TPM
     // records whether the authValue was used and uses it the same way in the response), even
     // though the command flushed the sequence object.

@@ -33,11 +33,11 @@ check_eq "no session is loaded or saved after start-up" "$(handles loaded-sessio
 tpm2_startauthsession --hmac-session -S hmac.ctx
 tpm2_startauthsession --policy-session -S policy.ctx
 tpm2_startauthsession -S trial.ctx                       # a trial session is the default
-# The tools keep sessions saved between uses: none is loaded; the policy sessions (trial is a
-# policy session) are listed as saved, with their handle indexes 1 and 2.
+# The tools keep sessions saved between uses: none is loaded; all three are listed as saved
+# (with the HMAC handle type, Part 3 §30.2), with their handle indexes 0, 1 and 2.
 check_eq "getcap handles-loaded-session after three tpm2_startauthsession" "$(handles loaded-session)" ""
-check_eq "getcap handles-saved-session lists the policy and trial sessions" \
-    "$(handles saved-session | grep -Eo '0x[0-9a-fA-F]+$' | sed 's/.*\(..\)$/\1/' | tr '\n' ' ')" "01 02 "
+check_eq "getcap handles-saved-session lists the three sessions" \
+    "$(handles saved-session | grep -Eo '0x[0-9a-fA-F]+$' | sed 's/.*\(..\)$/\1/' | tr '\n' ' ')" "00 01 02 "
 
 tpm2_sessionconfig hmac.ctx >sc.txt
 check_match "tpm2_sessionconfig shows an HMAC session handle" "$(cat sc.txt)" "Session-Handle: 0x02000000"
@@ -106,16 +106,15 @@ check_eq "SHA-1 tpm2_policycommandcode digest" "$(hexof sha1.policy)" \
 # --- flushing sessions ---------------------------------------------------------------------
 tpm2_flushcontext sha1.ctx
 check_eq "saved sessions after flushing the SHA-1 trial session" \
-    "$(handles saved-session | grep -Eo '0x[0-9a-fA-F]+$' | sed 's/.*\(..\)$/\1/' | tr '\n' ' ')" "01 02 "
+    "$(handles saved-session | grep -Eo '0x[0-9a-fA-F]+$' | sed 's/.*\(..\)$/\1/' | tr '\n' ' ')" "00 01 02 "
 tpm2_flushcontext trial.ctx
 check_eq "saved sessions after flushing the trial session" \
-    "$(handles saved-session | grep -Eo '0x[0-9a-fA-F]+$' | sed 's/.*\(..\)$/\1/' | tr '\n' ' ')" "01 "
+    "$(handles saved-session | grep -Eo '0x[0-9a-fA-F]+$' | sed 's/.*\(..\)$/\1/' | tr '\n' ' ')" "00 01 "
 tpm2_policycommandcode -S trial.ctx 0x182 >/dev/null 2>&1 && fail "a flushed session must not load again"
 echo "ok: a flushed session context does not load"
 # tpm2_flushcontext --saved-session flushes what getcap handles-saved-session lists.
 tpm2_flushcontext --saved-session
-check_eq "no saved policy session after tpm2_flushcontext -s" "$(handles saved-session)" ""
-tpm2_flushcontext hmac.ctx
+check_eq "no saved session after tpm2_flushcontext -s" "$(handles saved-session)" ""
 tpm2_getrandom -S hmac.ctx -o r4 8 >/dev/null 2>&1 && fail "the flushed HMAC session must be gone"
 echo "ok: the flushed HMAC session is gone"
 check_eq "nothing loaded at the end" "$(handles loaded-session)" ""

@@ -5,14 +5,18 @@
 #include <cstddef>
 #include <tuple>
 
+#include "vtpm/commands/asymmetric.hpp"
 #include "vtpm/commands/capability.hpp"
 #include "vtpm/commands/clock.hpp"
 #include "vtpm/commands/context.hpp"
 #include "vtpm/commands/hash.hpp"
+#include "vtpm/commands/object.hpp"
 #include "vtpm/commands/pcr.hpp"
 #include "vtpm/commands/random.hpp"
 #include "vtpm/commands/session.hpp"
+#include "vtpm/commands/signing.hpp"
 #include "vtpm/commands/startup.hpp"
+#include "vtpm/commands/symmetric_cmds.hpp"
 #include "vtpm/commands/testing.hpp"
 
 namespace vtpm::cmd {
@@ -36,6 +40,8 @@ using all = list<
     // §11 Sessions, §23 Enhanced Authorization
     start_auth_session, policy_restart, policy_pcr, policy_command_code, policy_auth_value, policy_password,
     policy_get_digest,
+    // §12 Object, §24.1 CreatePrimary
+    create, load, load_external, read_public, unseal, object_change_auth, create_loaded, create_primary,
     // §16 Random
     get_random, stir_random,
     // §22 PCR
@@ -45,6 +51,9 @@ using all = list<
     // §29 Clock
     read_clock, clock_set, clock_rate_adjust,
     // §30 Capability
-    get_capability, test_parms>;
+    get_capability, test_parms,
+    // §14 Asymmetric, §15 Symmetric primitives, §20 Signing
+    rsa_encrypt, rsa_decrypt, ecdh_keygen, ecdh_zgen, ecc_parameters, encrypt_decrypt, encrypt_decrypt2, hmac,
+    verify_signature, sign>;
 
 } // namespace vtpm::cmd

@@ -96,6 +96,8 @@ public:
     unmarshal_context uctx{};
     /// _TPM_Hash_Start .. _TPM_Hash_End in progress (one state per PCR bank).
     std::optional<sequence> crtm_sequence;
+    /// RSA primary keys recently derived, by (seed, template): CreatePrimary repeats are fast.
+    object::rsa_primary_cache primary_cache;
     /// Digests of an H-CRTM sequence completed before TPM2_Startup, per bank (Part 1 §34.2).
     std::optional<std::array<std::array<std::uint8_t, limits::max_digest>, engine_data::max_banks>> hcrtm_digests;
 
@@ -126,8 +128,7 @@ public:
         clock_base = nv.clock;
         ticks_base = time_base;
         for (auto& o : objects) o = std::monostate{};
-        for (auto& x : sessions) x.reset();
-        saved_session_seq.fill(0);
+        for (auto& x : sessions) x.reset(); // saved session contexts stay valid (Part 1 §27.5)
         crtm_sequence.reset();
         hcrtm_digests.reset();
         uctx.self = this;

@@ -226,13 +226,13 @@ std::size_t execute_command(engine<P>& e, byte_view cmd, byte_span rsp_buf, std:
                 if (s.attrs.value & tpma_session::audit)
                     return fail(rc::attributes.for_session(sn)); // audit sessions: not supported yet
                 if (s.attrs.value & tpma_session::decrypt) {
-                    if (decrypt_at >= 0 || !en->attrs.decrypt || sess[k]->sym_alg == alg::null)
-                        return fail(rc::attributes.for_session(sn));
+                    if (decrypt_at >= 0 || !en->attrs.decrypt) return fail(rc::attributes.for_session(sn));
+                    if (sess[k]->sym_alg == alg::null) return fail(rc::symmetric.for_session(sn));
                     decrypt_at = static_cast<int>(k);
                 }
                 if (s.attrs.value & tpma_session::encrypt) {
-                    if (encrypt_at >= 0 || !en->attrs.encrypt || sess[k]->sym_alg == alg::null)
-                        return fail(rc::attributes.for_session(sn));
+                    if (encrypt_at >= 0 || !en->attrs.encrypt) return fail(rc::attributes.for_session(sn));
+                    if (sess[k]->sym_alg == alg::null) return fail(rc::symmetric.for_session(sn));
                     encrypt_at = static_cast<int>(k);
                 }
                 // A session that authorizes nothing must decrypt, encrypt or audit (§5.5.4.4.2).
@@ -265,86 +265,90 @@ std::size_t execute_command(engine<P>& e, byte_view cmd, byte_span rsp_buf, std:
     auto cp_hash_for = [&](tpm_alg_id h, byte_span out) {
         session_crypto::cp_hash(e.crypto, h, code, std::span<const tpm2b_name>{names.data(), c.handle_count}, params_in, out);
     };
-    // Whether a session's key material includes the authValue of the entity it authorizes:
-    // not when the session is bound to that entity (Part 1 §19.6.10).
-    auto include_auth = [&](const auth_session& s, std::size_t handle_index) {
-        return !(s.bound && s.bind_name == names[handle_index]);
-    };
-
-    // Part 3 §5.6 authorization checks.
+    // Part 3 §5.6 authorization checks, and the key material of every session:
+    //   HMAC key = sessionKey || authValue, the authValue (of the entity the session
+    //   authorizes) only for an HMAC session not bound to that entity, or a policy session
+    //   with PolicyAuthValue (Part 1 §19.6.10); with an empty key the HMAC may be empty.
+    //   Parameter encryption uses sessionKey || authValue, the binding ignored (Part 1 §21.1).
+    // The authValues are copied now: the command may change or flush the entity.
+    std::array<tpm2b_auth, 3> entity_auth{};
+    std::array<bool, 3> hmac_with_auth{}, enc_with_auth{}, hmac_empty_reply{};
     std::array<std::size_t, 3> session_handle_index{}; // which handle each session authorizes
     {
         std::size_t si = 0;
-        for (std::size_t i = 0; i < en->handle_count; ++i) {
-            if (en->roles[i] == cmd::auth_role::none) continue;
-            const auto& s = sessions[si];
-            auth_session* ss = sess[si];
-            const auto sn = static_cast<unsigned>(si + 1);
-            session_handle_index[si] = i;
-            ++si;
+        for (std::size_t i = 0; i < en->handle_count; ++i)
+            if (en->roles[i] != cmd::auth_role::none) session_handle_index[si++] = i;
+    }
+    for (std::size_t k = 0; k < nsess; ++k) {
+        const auto& s = sessions[k];
+        auth_session* ss = sess[k];
+        const auto sn = static_cast<unsigned>(k + 1);
+        const bool authorizes = k < auth_count;
+        rc fail_auth = rc::bad_auth.for_session(sn);
+        if (authorizes) {
+            const std::size_t i = session_handle_index[k];
             const tpm_handle entity = c.handles[i];
             if (en->roles[i] == cmd::auth_role::dup && (!ss || !ss->is_policy())) return fail(rc::auth_type.for_session(sn));
             if (en->attrs.pp_command && entity == rh::platform && en->attrs.pp_required && !e.physical_presence)
                 return fail(rc::pp.for_session(sn));
             const tpm2b_auth* av = e.auth_value(entity);
             if (!av) return fail(rc::auth_unavailable);
-            const auto fail_auth = (e.da_protected(entity) ? rc::auth_fail : rc::bad_auth).for_session(sn);
-            if (!ss) { // password
-                if (!ct_equal(detail::trim_zeros(av->view()), detail::trim_zeros(s.hmac.view()))) return fail(fail_auth);
+            (void)entity_auth[k].assign(detail::trim_zeros(av->view()));
+            if (e.da_protected(entity)) fail_auth = rc::auth_fail.for_session(sn);
+        }
+        if (!ss) { // password
+            if (!ct_equal(entity_auth[k].view(), detail::trim_zeros(s.hmac.view()))) return fail(fail_auth);
+            continue;
+        }
+        if (authorizes && ss->is_policy()) {
+            // Part 3 §5.6 item 8, in its order.
+            if (ss->type == se::trial) return fail(rc::policy_fail.for_session(sn));
+            if (ss->command_code != 0 && ss->command_code != code) return fail(rc::policy_cc.for_session(sn));
+            if (ss->pcr_checked && ss->pcr_update_counter != e.sr.pcr_update_counter)
+                return fail(rc::pcr_changed.for_session(sn));
+            const auto pol = e.auth_policy(c.handles[session_handle_index[k]]);
+            if (!pol || pol->alg != ss->auth_hash || !(pol->digest == ss->policy_digest))
+                return fail(rc::policy_fail.for_session(sn));
+            if (ss->need_password) {
+                if (!ct_equal(entity_auth[k].view(), detail::trim_zeros(s.hmac.view()))) return fail(fail_auth);
+                enc_with_auth[k] = true;
+                hmac_empty_reply[k] = true;
                 continue;
             }
-            bool check_hmac = true;
-            bool use_auth = include_auth(*ss, i);
-            if (ss->is_policy()) {
-                if (ss->type == se::trial) return fail(rc::policy_fail.for_session(sn));
-                const auto pol = e.auth_policy(entity);
-                if (!pol || pol->alg != ss->auth_hash || !(pol->digest == ss->policy_digest))
-                    return fail(rc::policy_fail.for_session(sn));
-                if (ss->command_code != 0 && ss->command_code != code) return fail(rc::policy_cc.for_session(sn));
-                if (ss->pcr_checked && ss->pcr_update_counter != e.sr.pcr_update_counter)
-                    return fail(rc::pcr_changed.for_session(sn));
-                if (ss->need_password) {
-                    if (!ct_equal(detail::trim_zeros(av->view()), detail::trim_zeros(s.hmac.view()))) return fail(fail_auth);
-                    check_hmac = false;
-                } else if (ss->need_auth_value) {
-                    use_auth = true;
-                } else {
-                    check_hmac = ss->bound || !ss->session_key.empty();
-                    use_auth = false;
-                }
-            }
-            if (check_hmac) {
-                std::array<std::uint8_t, limits::max_digest> cp{}, want{};
-                const auto ds = hash_digest_size(ss->auth_hash);
-                cp_hash_for(ss->auth_hash, byte_span{cp.data(), ds});
-                // nonceDecrypt / nonceEncrypt go into the first session's HMAC when another
-                // session does the encryption (Part 1 §19.6.5).
-                byte_view nd{}, ne{};
-                if (si == 1) {
-                    if (decrypt_at > 0 && sess[decrypt_at]) nd = sess[decrypt_at]->nonce_tpm.view();
-                    if (encrypt_at > 0 && encrypt_at != decrypt_at && sess[encrypt_at]) ne = sess[encrypt_at]->nonce_tpm.view();
-                }
-                session_crypto::auth_hmac(e.crypto, ss->auth_hash, ss->session_key.view(),
-                                          use_auth ? detail::trim_zeros(av->view()) : byte_view{},
-                                          byte_view{cp.data(), ds}, s.nonce.view(), ss->nonce_tpm.view(), nd, ne,
-                                          s.attrs.value, byte_span{want.data(), ds});
-                if (!ct_equal(byte_view{want.data(), ds}, s.hmac.view())) return fail(fail_auth);
-            }
+            hmac_with_auth[k] = enc_with_auth[k] = ss->need_auth_value;
+        } else if (authorizes) {
+            hmac_with_auth[k] = !(ss->bound && ss->bind_name == names[session_handle_index[k]]);
+            enc_with_auth[k] = true;
         }
+        const auto key_auth = hmac_with_auth[k] ? entity_auth[k].view() : byte_view{};
+        if (ss->session_key.empty() && key_auth.empty() && s.hmac.empty()) {
+            // With no key material the HMAC may be left empty (Part 1 §19.6.16); so is the reply's.
+            hmac_empty_reply[k] = true;
+            continue;
+        }
+        std::array<std::uint8_t, limits::max_digest> cp{}, want{};
+        const auto ds = hash_digest_size(ss->auth_hash);
+        cp_hash_for(ss->auth_hash, byte_span{cp.data(), ds});
+        // nonceDecrypt / nonceEncrypt go into the first session's HMAC when another session
+        // does the encryption (Part 1 §19.6.5).
+        byte_view nd{}, ne{};
+        if (k == 0) {
+            if (decrypt_at > 0 && sess[decrypt_at]) nd = sess[decrypt_at]->nonce_tpm.view();
+            if (encrypt_at > 0 && encrypt_at != decrypt_at && sess[encrypt_at]) ne = sess[encrypt_at]->nonce_tpm.view();
+        }
+        session_crypto::auth_hmac(e.crypto, ss->auth_hash, ss->session_key.view(), key_auth, byte_view{cp.data(), ds},
+                                  s.nonce.view(), ss->nonce_tpm.view(), nd, ne, s.attrs.value, byte_span{want.data(), ds});
+        if (!ct_equal(byte_view{want.data(), ds}, s.hmac.view())) return fail(fail_auth);
     }
 
-    // The session value of a session: sessionKey || authValue of the entity it authorizes
-    // (unless bound to it), for parameter encryption (Part 1 §21.1).
+    // The session value for parameter encryption.
     auto session_value = [&](std::size_t k, std::array<std::uint8_t, 2 * limits::max_digest>& buf) {
         const auto& ss = *sess[k];
         std::size_t n = ss.session_key.size;
         std::memcpy(buf.data(), ss.session_key.buffer.data(), n);
-        if (k < auth_count && include_auth(ss, session_handle_index[k])) {
-            if (const auto* av = e.auth_value(c.handles[session_handle_index[k]])) {
-                auto t = detail::trim_zeros(av->view());
-                std::memcpy(buf.data() + n, t.data(), t.size());
-                n += t.size();
-            }
+        if (enc_with_auth[k]) {
+            std::memcpy(buf.data() + n, entity_auth[k].buffer.data(), entity_auth[k].size);
+            n += entity_auth[k].size;
         }
         return byte_view{buf.data(), n};
     };
@@ -413,24 +417,25 @@ std::size_t execute_command(engine<P>& e, byte_view cmd, byte_span rsp_buf, std:
             }
             vtpm::marshal(w, ss->nonce_tpm);
             w.u8(attrs);
-            bool with_hmac = !ss->is_policy() || ss->need_auth_value || (!ss->need_password && (ss->bound || !ss->session_key.empty()));
-            if (ss->is_policy() && k >= auth_count) with_hmac = !ss->session_key.empty();
-            if (!with_hmac) {
+            const auto key_auth = hmac_with_auth[k] ? entity_auth[k].view() : byte_view{};
+            if (hmac_empty_reply[k]) {
                 w.u16(0);
             } else {
                 std::array<std::uint8_t, limits::max_digest> rp{}, mac{};
                 const auto ds = hash_digest_size(ss->auth_hash);
                 session_crypto::rp_hash(e.crypto, ss->auth_hash, code, rparams, byte_span{rp.data(), ds});
-                byte_view av{};
-                if (k < auth_count && include_auth(*ss, session_handle_index[k]) && (!ss->is_policy() || ss->need_auth_value))
-                    if (const auto* a = e.auth_value(c.handles[session_handle_index[k]])) av = detail::trim_zeros(a->view());
-                session_crypto::auth_hmac(e.crypto, ss->auth_hash, ss->session_key.view(), av, byte_view{rp.data(), ds},
+                session_crypto::auth_hmac(e.crypto, ss->auth_hash, ss->session_key.view(), key_auth, byte_view{rp.data(), ds},
                                           ss->nonce_tpm.view(), s.nonce.view(), {}, {}, attrs, byte_span{mac.data(), ds});
                 w.u16(static_cast<std::uint16_t>(ds));
                 w.put(mac.data(), ds);
             }
-            // continueSession clear: the session ends with this command.
-            if (!(s.attrs.value & tpma_session::continue_session)) e.sessions[s.handle & 0x00FFFFFF].reset();
+            if (!(s.attrs.value & tpma_session::continue_session)) {
+                // continueSession clear: the session ends with this command.
+                e.sessions[s.handle & 0x00FFFFFF].reset();
+            } else if (ss->is_policy() && k < auth_count) {
+                // A policy session that authorized a command starts over (Part 1 §19.7.1).
+                ss->restart_policy();
+            }
         }
     }
     if (w.overflow()) return fail(rc::size);

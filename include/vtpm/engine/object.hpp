@@ -2,10 +2,14 @@
 // deterministic stream primary keys are derived from, and the protection of a private area
 // under a storage parent.
 #pragma once
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 
 #include "vtpm/core/bytes.hpp"
 #include "vtpm/core/rc.hpp"
@@ -26,6 +30,9 @@ struct loaded_object {
     bool has_sensitive = true;       // false for a public-only LoadExternal
     bool primary = false;
     tpm_handle evict_handle = 0;     // the persistent handle this copy was loaded from, or 0
+    /// The stateClear property (Part 1 §27.2.3): stClear is SET in this object or in one of
+    /// its ancestors. Its saved contexts do not survive TPM Restart.
+    bool st_clear = false;
 
     loaded_object() = default;
     loaded_object(const loaded_object&) = default;
@@ -38,6 +45,31 @@ struct loaded_object {
     [[nodiscard]] bool is_storage_parent() const noexcept {
         return has(object_attr::restricted | object_attr::decrypt) && !has(object_attr::sign_encrypt) &&
                (pub.type.value == alg::rsa || pub.type.value == alg::ecc || pub.type.value == alg::symcipher);
+    }
+    /// The symmetric definition of a storage key (TPMS_RSA_PARMS / TPMS_ECC_PARMS .symmetric,
+    /// TPMS_SYMCIPHER_PARMS .sym), or null for other types.
+    [[nodiscard]] const tpmt_sym_def_object* symmetric() const noexcept {
+        if (const auto* r = pub.parameters.get<alg::rsa>()) return &r->symmetric;
+        if (const auto* e = pub.parameters.get<alg::ecc>()) return &e->symmetric;
+        return nullptr;
+    }
+    /// Algorithm and key size of the symmetric definition (TPM_ALG_NULL, 0 if none).
+    [[nodiscard]] std::pair<tpm_alg_id, std::uint16_t> sym_def() const noexcept {
+        if (const auto* s = pub.parameters.get<alg::symcipher>()) return {s->sym.algorithm.value, sym_bits(s->sym)};
+        if (const auto* d = symmetric()) return {d->algorithm.value, sym_bits(*d)};
+        return {alg::null, 0};
+    }
+
+private:
+    template <class Def>
+    static std::uint16_t sym_bits(const Def& d) noexcept {
+        std::uint16_t b = 0;
+        d.key_bits.visit([&](const auto& m) {
+            if constexpr (requires { m.value; }) {
+                if constexpr (std::is_same_v<std::remove_cvref_t<decltype(m.value)>, std::uint16_t>) b = m.value;
+            }
+        });
+        return b;
     }
 };
 
@@ -146,5 +178,201 @@ private:
     std::uint32_t counter_ = 0;
 };
 
+/// unique of a symmetric object (KEYEDHASH or SYMCIPHER; Part 1 §24.5.3.2, Part 3 §12.1
+/// Equation 1): H_nameAlg(seedValue || key).
+template <crypto::hash_provider C>
+tpm2b_digest symmetric_unique(C& c, tpm_alg_id name_alg, byte_view seed_value, byte_view key) {
+    tpm2b_digest u;
+    auto st = c.hash_start(name_alg);
+    st.update(seed_value);
+    st.update(key);
+    st.finish(u.resize(hash_digest_size(name_alg)));
+    return u;
+}
+
+/// What a storage parent protects its children with (Part 1 §19.4-§19.5, Table 30): its
+/// nameAlg, symmetric algorithm and key size, and its seedValue.
+struct protection {
+    tpm_alg_id name_alg = alg::null;
+    tpm_alg_id sym = alg::null;
+    std::uint16_t key_bits = 0;
+    byte_view seed;
+};
+
+/// The protection values of a loaded storage parent, or nothing if it is not one.
+[[nodiscard]] inline std::optional<protection> parent_protection(const loaded_object& parent) noexcept {
+    if (!parent.is_storage_parent() || !parent.has_sensitive) return std::nullopt;
+    const auto [sym, bits] = parent.sym_def();
+    if (sym == alg::null || bits == 0 || parent.pub.name_alg.value == alg::null) return std::nullopt;
+    return protection{parent.pub.name_alg.value, sym, bits, parent.sens.seed_value.view()};
+}
+
+/// Private area of an object under a storage parent (Part 1 §19.4-§19.5, §23.4):
+///   symKey       := KDFa(pNameAlg, seedValue, "STORAGE", Name, NULL, keyBits)       (33)
+///   encSensitive := CFB_pSymAlg(symKey, IV = 0, marshalled TPM2B_SENSITIVE)         (34)
+///   HMACkey      := KDFa(pNameAlg, seedValue, "INTEGRITY", NULL, NULL, 8 * digest)  (35)
+///   outerHMAC    := HMAC_pNameAlg(HMACkey, encSensitive || Name)                    (36)
+///   TPM2B_PRIVATE := TPM2B_DIGEST(outerHMAC) || encSensitive
+/// The IV is zero, so no TPM2B_IV precedes encSensitive (§19.4: "If the symIv was zero, then
+/// no value is added"), which is the form TPMs and offline tools exchange.
+template <class C>
+rc sensitive_to_private(C& c, const protection& p, byte_view name, const tpmt_sensitive& s, tpm2b_private& out) {
+    const auto ds = hash_digest_size(p.name_alg);
+    std::array<std::uint8_t, limits::max_private> buf{};
+    writer w{byte_span{buf.data() + 2 + ds, buf.size() - 2 - ds}};
+    const auto at = w.skip(2);
+    marshal(w, s);
+    w.patch_u16(at, static_cast<std::uint16_t>(w.size() - 2));
+    if (w.overflow()) return rc::failure;
+    const byte_span enc{buf.data() + 2 + ds, w.size()};
+    std::array<std::uint8_t, limits::max_sym_key_bytes> key{};
+    const byte_span k{key.data(), (p.key_bits + 7u) / 8u};
+    rc r = crypto::kdfa(c, p.name_alg, p.seed, "STORAGE", name, {}, p.key_bits, k);
+    if (r.ok()) r = c.cfb_encrypt(p.sym, k, {}, enc);
+    secure_zero(key.data(), key.size());
+    if (!r.ok()) return rc::failure;
+    std::array<std::uint8_t, limits::max_digest> hkey{};
+    r = crypto::kdfa(c, p.name_alg, p.seed, "INTEGRITY", {}, {}, static_cast<std::uint32_t>(8 * ds),
+                     byte_span{hkey.data(), ds});
+    if (!r.ok()) return rc::failure;
+    store_be16(buf.data(), static_cast<std::uint16_t>(ds));
+    auto st = c.hmac_start(p.name_alg, byte_view{hkey.data(), ds});
+    st.update(enc);
+    st.update(name);
+    st.finish(byte_span{buf.data() + 2, ds});
+    secure_zero(hkey.data(), hkey.size());
+    (void)out.assign(byte_view{buf.data(), 2 + ds + enc.size()});
+    secure_zero(buf.data(), buf.size());
+    return rc::success;
+}
+
+/// The reverse of sensitive_to_private, integrity first (Part 3 §12.2.1): rc::integrity if
+/// the HMAC is missing, of the wrong size or wrong; rc::sensitive if the decrypted area does
+/// not unmarshal to exactly one TPM2B_SENSITIVE (one code for every unmarshalling error, so
+/// nothing leaks about where it failed; Part 2 TPM_RC_SENSITIVE). Callers add the
+/// parameter number.
+template <class C>
+rc private_to_sensitive(C& c, const protection& p, byte_view name, byte_view priv, tpmt_sensitive& out,
+                        const unmarshal_context* uctx) {
+    const auto ds = hash_digest_size(p.name_alg);
+    if (priv.size() < 2 || load_be16(priv.data()) != ds || priv.size() < 2 + ds) return rc::integrity;
+    const byte_view integrity = priv.subspan(2, ds);
+    const byte_view enc_in = priv.subspan(2 + ds);
+    std::array<std::uint8_t, limits::max_digest> hkey{}, mac{};
+    if (!crypto::kdfa(c, p.name_alg, p.seed, "INTEGRITY", {}, {}, static_cast<std::uint32_t>(8 * ds),
+                      byte_span{hkey.data(), ds}).ok())
+        return rc::failure;
+    auto st = c.hmac_start(p.name_alg, byte_view{hkey.data(), ds});
+    st.update(enc_in);
+    st.update(name);
+    st.finish(byte_span{mac.data(), ds});
+    secure_zero(hkey.data(), hkey.size());
+    if (!ct_equal(byte_view{mac.data(), ds}, integrity)) return rc::integrity;
+    std::array<std::uint8_t, limits::max_private> buf{};
+    if (enc_in.size() > buf.size()) return rc::sensitive;
+    std::memcpy(buf.data(), enc_in.data(), enc_in.size());
+    const byte_span enc{buf.data(), enc_in.size()};
+    std::array<std::uint8_t, limits::max_sym_key_bytes> key{};
+    const byte_span k{key.data(), (p.key_bits + 7u) / 8u};
+    rc r = crypto::kdfa(c, p.name_alg, p.seed, "STORAGE", name, {}, p.key_bits, k);
+    if (r.ok()) r = c.cfb_decrypt(p.sym, k, {}, enc);
+    secure_zero(key.data(), key.size());
+    if (!r.ok()) return rc::failure;
+    r = rc::sensitive;
+    if (enc.size() >= 2 && load_be16(enc.data()) == enc.size() - 2 && enc.size() > 2 &&
+        unmarshal_exact(byte_view{enc.data() + 2, enc.size() - 2}, out, uctx).ok())
+        r = rc::success;
+    secure_zero(buf.data(), buf.size());
+    return r;
+}
+
+/// The label of the primary-object stream (see kdf_stream).
+inline constexpr std::string_view primary_label = "Primary Object Creation";
+
+/// RSA primary keys already generated (issue 4: "an RSA primary is generated once and cached
+/// by (seed, template digest)"). An entry is found by a digest of everything the key depends
+/// on (see key_of); it holds the modulus and the first prime. Least recently used entries go
+/// first; entries are wiped when replaced or destroyed. Not thread-safe (one per engine).
+class rsa_primary_cache {
+public:
+    static constexpr std::size_t capacity = 4;
+
+    rsa_primary_cache() = default;
+    rsa_primary_cache(const rsa_primary_cache&) = default;
+    rsa_primary_cache& operator=(const rsa_primary_cache&) = default;
+    ~rsa_primary_cache() { clear(); }
+
+    /// The cache key: H_nameAlg(seed || u16 size || template Name || u16 size || data ||
+    /// u16 keyBits || u32 exponent) with nameAlg the template's.
+    template <crypto::hash_provider C>
+    static tpm2b_digest key_of(C& c, tpm_alg_id name_alg, byte_view seed, byte_view template_name, byte_view data,
+                               std::uint16_t key_bits, std::uint32_t exponent) {
+        std::array<std::uint8_t, 8> sz{};
+        tpm2b_digest k;
+        auto st = c.hash_start(name_alg);
+        st.update(seed);
+        store_be16(sz.data(), static_cast<std::uint16_t>(template_name.size()));
+        st.update(byte_view{sz.data(), 2});
+        st.update(template_name);
+        store_be16(sz.data(), static_cast<std::uint16_t>(data.size()));
+        st.update(byte_view{sz.data(), 2});
+        st.update(data);
+        store_be16(sz.data(), key_bits);
+        store_be32(sz.data() + 2, exponent);
+        st.update(byte_view{sz.data(), 6});
+        st.finish(k.resize(hash_digest_size(name_alg)));
+        return k;
+    }
+
+    /// Copy a cached key to n and p (sized by the caller); false if absent.
+    bool find(const tpm2b_digest& key, byte_span n, byte_span p) noexcept {
+        for (auto& e : entries_) {
+            if (e.used == 0 || !(e.key == key) || e.n.size != n.size() || e.p.size != p.size()) continue;
+            std::memcpy(n.data(), e.n.buffer.data(), n.size());
+            std::memcpy(p.data(), e.p.buffer.data(), p.size());
+            e.used = ++clock_;
+            return true;
+        }
+        return false;
+    }
+    void insert(const tpm2b_digest& key, byte_view n, byte_view p) noexcept {
+        auto* victim = &entries_[0];
+        for (auto& e : entries_)
+            if (e.used < victim->used) victim = &e;
+        victim->n.clear();
+        victim->p.clear();
+        victim->key = key;
+        (void)victim->n.assign(n);
+        (void)victim->p.assign(p);
+        victim->used = ++clock_;
+    }
+    void clear() noexcept {
+        for (auto& e : entries_) {
+            e.n.clear();
+            e.p.clear();
+            e.key.clear();
+            e.used = 0;
+        }
+    }
+    [[nodiscard]] std::size_t size() const noexcept {
+        return static_cast<std::size_t>(std::count_if(entries_.begin(), entries_.end(), [](auto& e) { return e.used != 0; }));
+    }
+
+private:
+    struct entry {
+        tpm2b_digest key;
+        tpm2b_public_key_rsa n;
+        tpm2b_private_key_rsa p;
+        std::uint64_t used = 0; // 0: empty
+    };
+    std::array<entry, capacity> entries_{};
+    std::uint64_t clock_ = 0;
+};
+
 } // namespace object
 } // namespace vtpm
+
+// The fields of a loaded object in a saved object context (engine/handlers/context.hpp).
+#include <boost/hana/adapt_struct.hpp>
+BOOST_HANA_ADAPT_STRUCT(vtpm::loaded_object, pub, sens, name, qualified_name, hierarchy, has_sensitive, primary,
+                        evict_handle, st_clear);

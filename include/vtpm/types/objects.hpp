@@ -10,6 +10,20 @@
 
 namespace vtpm {
 
+namespace detail {
+struct rule_dh_parent { // Part 2 §9.4 TPMI_DH_PARENT
+    static constexpr tpm_handle null = rh::null;
+    static constexpr rc error = rc::value;
+    static bool valid(tpm_handle h, const reader&) noexcept {
+        const auto t = handle_type(h);
+        return t == ht::transient || t == ht::persistent || h == rh::owner || h == rh::endorsement ||
+               h == rh::platform;
+    }
+};
+} // namespace detail
+/// TPMI_DH_PARENT: a storage parent (transient or persistent) or a hierarchy; `Null` is "+".
+template <bool Null = false> using tpmi_dh_parent = tpmi<tpm_handle, detail::rule_dh_parent, Null>;
+
 /// TPMU_PUBLIC_ID (Part 2 §12.2.3.2): the unique field of a public area.
 using tpmu_public_id = tpmu<ucase<alg::keyedhash, tpm2b_digest>, ucase<alg::symcipher, tpm2b_digest>,
                             ucase<alg::rsa, tpm2b_public_key_rsa>, ucase<alg::ecc, tpms_ecc_point>>;

@@ -12,6 +12,7 @@
 #include <variant>
 
 #include "vtpm/commands/capability.hpp"
+#include "vtpm/crypto/ecc.hpp"
 #include "vtpm/engine/engine.hpp"
 #include "vtpm/engine/execute.hpp"
 #include "vtpm/engine/pcr_attributes.hpp"
@@ -290,8 +291,10 @@ rc handle(engine<P>& e, get_capability, command_context&, const get_capability::
             if (failed) break;
             for (std::size_t i = 0; i < e.saved_session_seq.size(); ++i)
                 if (e.saved_session_seq[i] != 0) {
-                    const auto h = engine<P>::session_handle(i, e.saved_session_policy[i]);
-                    page(h, h);
+                    // Paged by index; every saved session is reported with the HMAC handle
+                    // type (Part 3 §30.2).
+                    page(hr::policy_session_first + static_cast<tpm_handle>(i),
+                         hr::hmac_session_first + static_cast<tpm_handle>(i));
                 }
             break;
         }
@@ -363,8 +366,17 @@ rc handle(engine<P>& e, get_capability, command_context&, const get_capability::
         break;
     }
     case cap::ecc_curves: {
-        // The profile enables no ECC curve yet.
+        // The curves of the profile that the crypto backend implements, ascending (none
+        // without TPM_ALG_ECC).
         detail::cap_page page{data.data.emplace<cap::ecc_curves>(), property, count};
+        if constexpr (crypto::ecc_provider<typename P::crypto>) {
+            if (!failed && P::profile.has_alg(alg::ecc)) {
+                auto curves = P::profile.curves;
+                std::sort(curves.begin(), curves.end());
+                for (const std::uint16_t c : curves)
+                    if (c != 0 && e.crypto.curve_supported(c)) page(c, c);
+            }
+        }
         more = page.more();
         break;
     }

@@ -27,6 +27,7 @@ rc handle(engine<P>& e, startup, command_context& c, const startup::request& in,
         e.crypto.random(e.sr.null_proof);
         e.crypto.random(e.sr.null_seed);
         ++e.nv.reset_count;
+        e.saved_session_seq.fill(0); // saved session contexts end with a TPM Reset
         e.nv.restart_count = 0;
     } else {
         ++e.nv.restart_count;
