@@ -270,7 +270,7 @@ rc private_to_sensitive(C& c, const protection& p, byte_view name, byte_view pri
     if (!ct_equal(byte_view{mac.data(), ds}, integrity)) return rc::integrity;
     std::array<std::uint8_t, limits::max_private> buf{};
     if (enc_in.size() > buf.size()) return rc::sensitive;
-    std::memcpy(buf.data(), enc_in.data(), enc_in.size());
+    if (!enc_in.empty()) std::memcpy(buf.data(), enc_in.data(), enc_in.size());
     const byte_span enc{buf.data(), enc_in.size()};
     std::array<std::uint8_t, limits::max_sym_key_bytes> key{};
     const byte_span k{key.data(), (p.key_bits + 7u) / 8u};

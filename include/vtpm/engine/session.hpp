@@ -87,8 +87,8 @@ template <crypto::hmac_provider C>
 void auth_hmac(C& c, tpm_alg_id h, byte_view session_key, byte_view auth_value, byte_view phash, byte_view newer,
                byte_view older, byte_view nonce_decrypt, byte_view nonce_encrypt, std::uint8_t attrs, byte_span out) {
     std::array<std::uint8_t, 2 * limits::max_digest> key{};
-    std::memcpy(key.data(), session_key.data(), session_key.size());
-    std::memcpy(key.data() + session_key.size(), auth_value.data(), auth_value.size());
+    if (!session_key.empty()) std::memcpy(key.data(), session_key.data(), session_key.size());
+    if (!auth_value.empty()) std::memcpy(key.data() + session_key.size(), auth_value.data(), auth_value.size());
     auto st = c.hmac_start(h, byte_view{key.data(), session_key.size() + auth_value.size()});
     secure_zero(key.data(), key.size());
     st.update(phash);

@@ -545,7 +545,7 @@ rc make_private(engine<P>& e, const object::protection& prot, const loaded_objec
     const auto ds = hash_digest_size(o.pub.name_alg.value);
     auto padded = s.auth_value.resize(ds);
     std::fill(padded.begin(), padded.end(), std::uint8_t{0});
-    std::memcpy(padded.data(), auth.data(), std::min(auth.size(), ds));
+    if (!auth.empty()) std::memcpy(padded.data(), auth.data(), std::min(auth.size(), ds));
     const rc r = object::sensitive_to_private(e.crypto, prot, o.name.view(), s, out);
     secure_zero(&s, sizeof s);
     return r;
