@@ -200,7 +200,7 @@ public:
     /// instead and failed() becomes true.
     ///
     /// A system-seeded instance serves small requests from a pool that one DRBG call fills
-    /// (the per-call cost of HMAC_DRBG dominates TPM2_GetRandom); stir() empties the pool.
+    /// (the per-call cost of HMAC_DRBG dominates TPM2_GetRandom).
     /// A seeded (deterministic) instance calls the DRBG for every request, so its output is
     /// exactly SP800-90A's for the sequence of requests.
     void random(byte_span out) noexcept {
@@ -231,8 +231,8 @@ public:
             return;
         }
         try {
-            Botan::secure_scrub_memory(pool_.data(), pool_.size());
-            pool_left_ = 0;
+            // Bytes already in the pool were drawn before and stay unpredictable; the entropy
+            // goes into the DRBG state for everything drawn after them.
             drbg_->add_entropy(entropy.data(), entropy.size());
         } catch (...) {
             failed_ = true;
