@@ -10,6 +10,7 @@
 #include "vtpm/commands/clock.hpp"
 #include "vtpm/commands/context.hpp"
 #include "vtpm/commands/hash.hpp"
+#include "vtpm/commands/hierarchy.hpp"
 #include "vtpm/commands/object.hpp"
 #include "vtpm/commands/pcr.hpp"
 #include "vtpm/commands/random.hpp"
@@ -54,6 +55,9 @@ using all = list<
     get_capability, test_parms,
     // §14 Asymmetric, §15 Symmetric primitives, §20 Signing
     rsa_encrypt, rsa_decrypt, ecdh_keygen, ecdh_zgen, ecc_parameters, encrypt_decrypt, encrypt_decrypt2, hmac,
-    verify_signature, sign>;
+    verify_signature, sign,
+    // §24 Hierarchy, §25 Dictionary Attack
+    hierarchy_control, set_primary_policy, change_pps, change_eps, clear, clear_control, hierarchy_change_auth,
+    dictionary_attack_lock_reset, dictionary_attack_parameters>;
 
 } // namespace vtpm::cmd

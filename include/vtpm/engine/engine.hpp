@@ -69,6 +69,7 @@ public:
     engine_data::state_save saved{};
     engine_data::state_clear sc{};
     engine_data::state_reset sr{};
+    engine_data::dictionary_attack da{};
 
     // --- volatile -----------------------------------------------------------------------
     bool manufactured = false;
@@ -93,6 +94,8 @@ public:
     std::uint64_t clock_base = 0;   // Clock at the last power-on or ClockSet
     std::uint64_t ticks_base = 0;   // platform milliseconds at that moment
     std::uint64_t time_base = 0;    // platform milliseconds at _TPM_Init
+    std::uint64_t da_heal_base = 0;      // Time from which the next failedTries decrement counts
+    std::uint64_t lockout_locked_at = 0; // Time of the lockoutAuth failure being waited out
     unmarshal_context uctx{};
     /// _TPM_Hash_Start .. _TPM_Hash_End in progress (one state per PCR bank).
     std::optional<sequence> crtm_sequence;
@@ -107,6 +110,7 @@ public:
     void manufacture() {
         nv = {};
         saved = {};
+        da = {};
         for (auto* s : {&nv.eps, &nv.sps, &nv.pps}) crypto.random(*s);
         for (auto* p : {&nv.eh_proof, &nv.sh_proof, &nv.ph_proof}) crypto.random(*p);
         std::size_t i = 0;
@@ -125,6 +129,8 @@ public:
         failure_mode = false;
         self_tested = false;
         time_base = now_ms();
+        da_heal_base = 0; // DA recovery counts powered time only (Part 1 §16.8.2)
+        lockout_locked_at = 0;
         clock_base = nv.clock;
         ticks_base = time_base;
         for (auto& o : objects) o = std::monostate{};
@@ -403,6 +409,52 @@ public:
     [[nodiscard]] bool da_protected(tpm_handle h) const noexcept {
         if (const auto* o = object_at(h)) return !o->has(object_attr::no_da);
         return h == rh::lockout;
+    }
+
+    // --- dictionary-attack protection (Part 1 §16.8) -------------------------------------
+
+    /// Apply self-healing: failedTries drops by one per recoveryTime seconds of powered Time
+    /// without a failure; a lockoutAuth failure is forgiven after lockoutRecovery seconds.
+    void da_refresh() noexcept {
+        const std::uint64_t t = time();
+        if (da.recovery_time != 0 && da.failed_tries > 0) {
+            const std::uint64_t period = std::uint64_t{da.recovery_time} * 1000;
+            const std::uint64_t n = (t - std::min(t, da_heal_base)) / period;
+            if (n > 0) {
+                da.failed_tries -= static_cast<std::uint32_t>(std::min<std::uint64_t>(n, da.failed_tries));
+                da_heal_base += n * period;
+            }
+        } else {
+            da_heal_base = t;
+        }
+        if (da.lockout_auth_locked && da.lockout_recovery != 0 &&
+            t - std::min(t, lockout_locked_at) >= std::uint64_t{da.lockout_recovery} * 1000)
+            da.lockout_auth_locked = false;
+    }
+    /// Whether using the authValue of a DA-protected entity is refused (TPM_RC_LOCKOUT).
+    [[nodiscard]] bool da_locked_out(tpm_handle h) noexcept {
+        da_refresh();
+        if (h == rh::lockout) return da.lockout_auth_locked;
+        return da.in_lockout();
+    }
+    /// Record an authorization failure of a DA-protected entity; the RC to return.
+    rc da_failure(tpm_handle h) noexcept {
+        da_refresh();
+        if (h == rh::lockout) {
+            da.lockout_auth_locked = true;
+            lockout_locked_at = time();
+            return rc::auth_fail;
+        }
+        if (da.recovery_time == 0) return rc::bad_auth; // DA protection off: failures are not counted
+        if (da.failed_tries < da.max_tries) ++da.failed_tries;
+        da_heal_base = time();
+        return rc::auth_fail;
+    }
+
+    /// Flush the loaded transient objects of a hierarchy (disabled, cleared or re-seeded).
+    void flush_hierarchy_objects(tpm_handle hierarchy) noexcept {
+        for (auto& o : objects)
+            if (auto* lo = std::get_if<loaded_object>(&o); lo && lo->hierarchy == hierarchy) o = std::monostate{};
     }
 };
 

@@ -284,7 +284,19 @@ std::size_t execute_command(engine<P>& e, byte_view cmd, byte_span rsp_buf, std:
         auth_session* ss = sess[k];
         const auto sn = static_cast<unsigned>(k + 1);
         const bool authorizes = k < auth_count;
-        rc fail_auth = rc::bad_auth.for_session(sn);
+        // Dictionary-attack protection (Part 1 §16.8): a wrong authValue of a DA-protected
+        // entity counts (TPM_RC_AUTH_FAIL); in lockout its authValue may not be used at all.
+        bool da_entity = false;
+        tpm_handle da_handle = 0;
+        auto auth_failure = [&]() -> rc {
+            return da_entity ? e.da_failure(da_handle).for_session(sn) : rc::bad_auth.for_session(sn);
+        };
+        auto uses_auth_value = [&]() -> rc {
+            if (!da_entity) return rc::success;
+            if (e.da_locked_out(da_handle)) return rc::lockout;
+            e.da.da_used = true;
+            return rc::success;
+        };
         if (authorizes) {
             const std::size_t i = session_handle_index[k];
             const tpm_handle entity = c.handles[i];
@@ -294,10 +306,14 @@ std::size_t execute_command(engine<P>& e, byte_view cmd, byte_span rsp_buf, std:
             const tpm2b_auth* av = e.auth_value(entity);
             if (!av) return fail(rc::auth_unavailable);
             (void)entity_auth[k].assign(detail::trim_zeros(av->view()));
-            if (e.da_protected(entity)) fail_auth = rc::auth_fail.for_session(sn);
+            if (e.da_protected(entity)) {
+                da_entity = true;
+                da_handle = entity;
+            }
         }
         if (!ss) { // password
-            if (!ct_equal(entity_auth[k].view(), detail::trim_zeros(s.hmac.view()))) return fail(fail_auth);
+            if (rc l = uses_auth_value(); !l.ok()) return fail(l);
+            if (!ct_equal(entity_auth[k].view(), detail::trim_zeros(s.hmac.view()))) return fail(auth_failure());
             continue;
         }
         if (authorizes && ss->is_policy()) {
@@ -310,13 +326,17 @@ std::size_t execute_command(engine<P>& e, byte_view cmd, byte_span rsp_buf, std:
             if (!pol || pol->alg != ss->auth_hash || !(pol->digest == ss->policy_digest))
                 return fail(rc::policy_fail.for_session(sn));
             if (ss->need_password) {
-                if (!ct_equal(entity_auth[k].view(), detail::trim_zeros(s.hmac.view()))) return fail(fail_auth);
+                if (rc l = uses_auth_value(); !l.ok()) return fail(l);
+                if (!ct_equal(entity_auth[k].view(), detail::trim_zeros(s.hmac.view()))) return fail(auth_failure());
                 enc_with_auth[k] = true;
                 hmac_empty_reply[k] = true;
                 continue;
             }
             hmac_with_auth[k] = enc_with_auth[k] = ss->need_auth_value;
+            if (!ss->need_auth_value) da_entity = false; // the authValue takes no part
+            else if (rc l = uses_auth_value(); !l.ok()) return fail(l);
         } else if (authorizes) {
+            if (rc l = uses_auth_value(); !l.ok()) return fail(l);
             hmac_with_auth[k] = !(ss->bound && ss->bind_name == names[session_handle_index[k]]);
             enc_with_auth[k] = true;
         }
@@ -338,7 +358,7 @@ std::size_t execute_command(engine<P>& e, byte_view cmd, byte_span rsp_buf, std:
         }
         session_crypto::auth_hmac(e.crypto, ss->auth_hash, ss->session_key.view(), key_auth, byte_view{cp.data(), ds},
                                   s.nonce.view(), ss->nonce_tpm.view(), nd, ne, s.attrs.value, byte_span{want.data(), ds});
-        if (!ct_equal(byte_view{want.data(), ds}, s.hmac.view())) return fail(fail_auth);
+        if (!ct_equal(byte_view{want.data(), ds}, s.hmac.view())) return fail(auth_failure());
     }
 
     // The session value for parameter encryption.
@@ -382,6 +402,11 @@ std::size_t execute_command(engine<P>& e, byte_view cmd, byte_span rsp_buf, std:
     if (!res.ok()) return fail(res);
     if (w.overflow()) return fail(rc::size);
     if (has_rh) w.patch_u32(handle_at, c.response_handle.value_or(0));
+    // A command that changes the authValue that authorized it (HierarchyChangeAuth, Clear
+    // with lockoutAuth, NV_ChangeAuth) answers with the new value in the response HMAC.
+    for (std::size_t k = 0; k < nsess && k < auth_count; ++k)
+        if (const tpm2b_auth* av = e.auth_value(c.handles[session_handle_index[k]]))
+            (void)entity_auth[k].assign(detail::trim_zeros(av->view()));
     if (tag == st::sessions) {
         const auto params_end = w.size();
         w.patch_u32(psize_at, static_cast<std::uint32_t>(params_end - params_start));

@@ -289,8 +289,8 @@ rc private_to_sensitive(C& c, const protection& p, byte_view name, byte_view pri
 /// The label of the primary-object stream (see kdf_stream).
 inline constexpr std::string_view primary_label = "Primary Object Creation";
 
-/// RSA primary keys already generated (issue 4: "an RSA primary is generated once and cached
-/// by (seed, template digest)"). An entry is found by a digest of everything the key depends
+/// RSA primary keys already generated: an RSA primary is generated once and cached by
+/// (seed, template digest), so a repeated CreatePrimary is fast. An entry is found by a digest of everything the key depends
 /// on (see key_of); it holds the modulus and the first prime. Least recently used entries go
 /// first; entries are wiped when replaced or destroyed. Not thread-safe (one per engine).
 class rsa_primary_cache {

@@ -26,6 +26,9 @@ inline constexpr std::uint16_t min_reader_version = 1;
 namespace tag {
 inline constexpr std::uint16_t persistent = 1; // engine_data::persistent
 inline constexpr std::uint16_t state_save = 2; // engine_data::state_save
+inline constexpr std::uint16_t dictionary_attack = 8; // engine_data::dictionary_attack
+inline constexpr std::uint16_t state_clear = 9;       // engine_data::state_clear (for TPM Resume)
+inline constexpr std::uint16_t state_reset = 10;      // engine_data::state_reset (for TPM Restart/Resume)
 } // namespace tag
 
 /// A fingerprint of the profile: states are only loaded by a TPM with the same profile.
@@ -73,6 +76,9 @@ bytes save(engine<P>& e) {
     std::uint32_t count = 0;
     detail::put_block(out, tag::persistent, e.nv, count);
     detail::put_block(out, tag::state_save, e.saved, count);
+    detail::put_block(out, tag::dictionary_attack, e.da, count);
+    detail::put_block(out, tag::state_clear, e.sc, count);
+    detail::put_block(out, tag::state_reset, e.sr, count);
     store_be32(out.data() + 8 + 12, count);
     std::array<std::uint8_t, 32> sum{};
     e.crypto.hash(alg::sha256, out, sum);
@@ -101,6 +107,9 @@ std::optional<std::string> load(engine<P>& e, byte_view in) {
     reader r{body.subspan(magic.size() + 16)};
     engine_data::persistent nv{};
     engine_data::state_save saved{};
+    engine_data::dictionary_attack da{};
+    engine_data::state_clear sc{};
+    engine_data::state_reset sr{};
     bool have_nv = false;
     for (std::uint32_t i = 0; i < count; ++i) {
         std::uint16_t t;
@@ -113,6 +122,12 @@ std::optional<std::string> load(engine<P>& e, byte_view in) {
             have_nv = true;
         } else if (t == tag::state_save) {
             res = unmarshal_exact(payload, saved);
+        } else if (t == tag::dictionary_attack) {
+            res = unmarshal_exact(payload, da);
+        } else if (t == tag::state_clear) {
+            res = unmarshal_exact(payload, sc);
+        } else if (t == tag::state_reset) {
+            res = unmarshal_exact(payload, sr);
         } // unknown blocks: written by a newer version, skipped
         if (!res.ok()) return "vtpm: state block " + std::to_string(t) + " is malformed";
     }
@@ -121,6 +136,9 @@ std::optional<std::string> load(engine<P>& e, byte_view in) {
     e.power_off();
     e.nv = nv;
     e.saved = saved;
+    e.da = da;
+    e.sc = sc;
+    e.sr = sr;
     e.manufactured = true;
     return std::nullopt;
 }

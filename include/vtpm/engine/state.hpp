@@ -75,6 +75,19 @@ struct state_reset {
     std::uint64_t object_context_id = 0;
 };
 
+/// Dictionary-attack protection (Part 1 §16.8): NV state; its own state-file block.
+struct dictionary_attack {
+    static constexpr std::uint32_t default_max_tries = 3, default_recovery_time = 7200, default_lockout_recovery = 86400;
+    std::uint32_t failed_tries = 0;
+    std::uint32_t max_tries = default_max_tries;
+    std::uint32_t recovery_time = default_recovery_time;       // seconds per failedTries decrement; 0: DA off
+    std::uint32_t lockout_recovery = default_lockout_recovery; // seconds after a lockoutAuth failure; 0: reboot
+    bool lockout_auth_locked = false; // a lockoutAuth failure is waiting out lockoutRecovery
+    bool da_used = false;             // a DA-protected authValue was used since the last orderly shutdown
+
+    [[nodiscard]] bool in_lockout() const noexcept { return max_tries == 0 || failed_tries >= max_tries; }
+};
+
 } // namespace vtpm::engine_data
 
 // Field lists for the state format (engine/serialize.hpp). A block's field list is frozen
@@ -86,5 +99,11 @@ BOOST_HANA_ADAPT_STRUCT(vtpm::engine_data::persistent, eps, sps, pps, eh_proof, 
                         endorsement_auth, lockout_auth, owner_policy, endorsement_policy, lockout_policy, pcr_banks,
                         pcr_banks_pending, pcr_allocation_pending, pcr_policies, clock, clock_adjust, clock_safe,
                         reset_count, restart_count, disable_clear, orderly);
+BOOST_HANA_ADAPT_STRUCT(vtpm::engine_data::dictionary_attack, failed_tries, max_tries, recovery_time, lockout_recovery,
+                        lockout_auth_locked, da_used);
+BOOST_HANA_ADAPT_STRUCT(vtpm::engine_data::state_clear, ph_enable, sh_enable, eh_enable, ph_enable_nv, platform_auth,
+                        platform_policy, pcr_auth);
+BOOST_HANA_ADAPT_STRUCT(vtpm::engine_data::state_reset, null_proof, null_seed, pcr_update_counter, clear_count,
+                        object_context_id);
 BOOST_HANA_ADAPT_STRUCT(vtpm::engine_data::state_save, valid, banks, pcr_update_counter, pcr_auth,
                         startup_clear_flags);

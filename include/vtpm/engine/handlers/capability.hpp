@@ -89,9 +89,6 @@ inline constexpr tpm_handle permanent_handles[] = {rh::owner,       rh::null,   
 /// about 70 minutes (2^22 ms).
 inline constexpr std::uint32_t clock_update_ms = 1u << 22;
 
-/// Dictionary-attack defaults reported until the engine keeps DA state (Part 1 §19.8.3).
-inline constexpr std::uint32_t default_max_tries = 3, default_recovery_time = 7200, default_lockout_recovery = 86400;
-
 /// Number of commands the platform's profile enables (TPM_PT_TOTAL_COMMANDS).
 template <class P>
 [[nodiscard]] constexpr std::uint32_t enabled_command_count() noexcept {
@@ -176,6 +173,7 @@ void tpm_properties(const engine<P>& e, bool fixed_only, Put&& put) {
     if (!e.nv.endorsement_auth.empty()) permanent |= tpma_permanent::endorsement_auth_set;
     if (!e.nv.lockout_auth.empty()) permanent |= tpma_permanent::lockout_auth_set;
     if (e.nv.disable_clear) permanent |= tpma_permanent::disable_clear;
+    if (e.da.in_lockout()) permanent |= tpma_permanent::in_lockout;
     std::uint32_t startup_clear = 0;
     if (e.sc.ph_enable) startup_clear |= tpma_startup_clear::ph_enable;
     if (e.sc.sh_enable) startup_clear |= tpma_startup_clear::sh_enable;
@@ -199,10 +197,10 @@ void tpm_properties(const engine<P>& e, bool fixed_only, Put&& put) {
     put(pt::nv_counters_avail, 0);
     put(pt::algorithm_set, 0);
     put(pt::loaded_curves, 0);
-    put(pt::lockout_counter, 0);
-    put(pt::max_auth_fail, default_max_tries);
-    put(pt::lockout_interval, default_recovery_time);
-    put(pt::lockout_recovery, default_lockout_recovery);
+    put(pt::lockout_counter, e.da.failed_tries);
+    put(pt::max_auth_fail, e.da.max_tries);
+    put(pt::lockout_interval, e.da.recovery_time);
+    put(pt::lockout_recovery, e.da.lockout_recovery);
     put(pt::nv_write_recovery, 0);
     put(pt::audit_counter_0, 0);
     put(pt::audit_counter_1, 0);
@@ -353,6 +351,7 @@ rc handle(engine<P>& e, get_capability, command_context&, const get_capability::
         // Only properties of the group of `property` (a multiple of PT_GROUP); group 0 has
         // none, so a property below PT_FIXED starts at the first fixed one.
         const std::uint32_t group = std::max(property, pt::pt_fixed) & ~(pt::pt_group - 1);
+        e.da_refresh(); // the lockout counter as of now
         detail::tpm_properties(e, failed, [&](std::uint32_t tag, std::uint32_t value) {
             if ((tag & ~(pt::pt_group - 1)) == group) page(tag, tpms_tagged_property{tag, value});
         });

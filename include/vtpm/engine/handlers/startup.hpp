@@ -21,6 +21,11 @@ rc handle(engine<P>& e, startup, command_context& c, const startup::request& in,
         return rc::failure;
     }
     e.last_startup_orderly = e.nv.orderly != engine_data::orderly_state::none;
+    // A failure recorded without an orderly shutdown may have been lost: count one if a
+    // DA-protected authValue was in use (Part 1 §16.8.6).
+    if (!e.last_startup_orderly && e.da.da_used && e.da.failed_tries < e.da.max_tries) ++e.da.failed_tries;
+    e.da.da_used = false;
+    if (e.da.lockout_recovery == 0) e.da.lockout_auth_locked = false; // a reboot is the recovery
     if (reset) {
         if (e.nv.orderly == engine_data::orderly_state::none && e.nv.reset_count > 0) e.nv.clock_safe = false;
         e.sr = {};
@@ -86,6 +91,7 @@ rc handle(engine<P>& e, shutdown, command_context&, const shutdown::request& in,
     }
     e.nv.clock = e.clock();
     e.nv.clock_safe = true;
+    e.da.da_used = false;
     return rc::success;
 }
 
