@@ -6,6 +6,7 @@
 #include "vtpm/commands/session.hpp"
 #include "vtpm/crypto/kdf.hpp"
 #include "vtpm/engine/engine.hpp"
+#include "vtpm/engine/secret.hpp"
 
 namespace vtpm {
 namespace detail {
@@ -35,8 +36,8 @@ inline std::array<std::uint8_t, 4> be32(std::uint32_t v) {
 
 namespace cmd {
 
-/// TPM2_StartAuthSession (Part 3 §11.1): HMAC, policy and trial sessions, bound or unbound.
-/// Salted sessions need an asymmetric decryption key as tpmKey.
+/// TPM2_StartAuthSession (Part 3 §11.1): HMAC, policy and trial sessions, bound or unbound,
+/// salted (RSA OAEP or ECC ECDH + KDFe with tpmKey) or not.
 template <class P>
 rc handle(engine<P>& e, start_auth_session, command_context& c, const start_auth_session::request& in,
           start_auth_session::response& out) {
@@ -56,11 +57,20 @@ rc handle(engine<P>& e, start_auth_session, command_context& c, const start_auth
             return rc::symmetric.for_param(4);
         }
     }
-    // A salt needs tpmKey: an asymmetric decryption key (none can be loaded yet).
+    // A salt is decrypted with tpmKey, a loaded asymmetric decryption key (Labeled KEM with
+    // the label "SECRET", Part 1 §21.3); without tpmKey there is no salt.
+    tpm2b_digest salt;
     if (key == rh::null) {
         if (!in.encrypted_salt.empty()) return rc::value.for_param(2);
     } else {
-        return rc::key.for_handle(1);
+        const loaded_object* k = e.object_at(key);
+        if (!k) return rc::handle.for_handle(1); // a sequence object
+        if (k->pub.type.value != alg::rsa && k->pub.type.value != alg::ecc) return rc::type.for_handle(1);
+        if (!k->has(object_attr::decrypt)) return rc::attributes.for_handle(1);
+        if (!k->has_sensitive) return rc::handle.for_handle(1); // only the public part is loaded
+        rc r = secret::decapsulate(e.crypto, k->pub, k->sens, secret::salt_label, in.encrypted_salt.view(), salt);
+        if (r == rc::failure) return rc::failure;
+        if (!r.ok()) return r.for_param(2);
     }
     if (!e.session_memory_available()) return rc::session_memory;
     const auto slot = e.free_session_slot();
@@ -84,7 +94,12 @@ rc handle(engine<P>& e, start_auth_session, command_context& c, const start_auth
         s.bound = true;
         s.bind_name = e.entity_name(bind);
     }
-    if (s.bound) {
+    if (!salt.empty()) {
+        std::memcpy(material.data() + mlen, salt.buffer.data(), salt.size);
+        mlen += salt.size;
+        secure_zero(salt.buffer.data(), salt.buffer.size());
+    }
+    if (mlen > 0 || s.bound) {
         // sessionKey := KDFa(authHash, bindAuth || salt, "ATH", nonceTPM, nonceCaller, bits)
         rc r = crypto::kdfa(e.crypto, h, byte_view{material.data(), mlen}, "ATH", s.nonce_tpm.view(),
                             s.nonce_caller.view(), static_cast<std::uint32_t>(8 * ds), s.session_key.resize(ds));
