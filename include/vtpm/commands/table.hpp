@@ -9,6 +9,7 @@
 #include "vtpm/commands/capability.hpp"
 #include "vtpm/commands/clock.hpp"
 #include "vtpm/commands/context.hpp"
+#include "vtpm/commands/duplication.hpp"
 #include "vtpm/commands/hash.hpp"
 #include "vtpm/commands/object.hpp"
 #include "vtpm/commands/pcr.hpp"
@@ -54,6 +55,8 @@ using all = list<
     get_capability, test_parms,
     // §14 Asymmetric, §15 Symmetric primitives, §20 Signing
     rsa_encrypt, rsa_decrypt, ecdh_keygen, ecdh_zgen, ecc_parameters, encrypt_decrypt, encrypt_decrypt2, hmac,
-    verify_signature, sign>;
+    verify_signature, sign,
+    // §12.5-§12.6 Credentials, §13 Duplication
+    activate_credential, make_credential, duplicate, rewrap, import>;
 
 } // namespace vtpm::cmd
