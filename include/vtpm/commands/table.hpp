@@ -9,6 +9,7 @@
 #include "vtpm/commands/capability.hpp"
 #include "vtpm/commands/clock.hpp"
 #include "vtpm/commands/context.hpp"
+#include "vtpm/commands/duplication.hpp"
 #include "vtpm/commands/hash.hpp"
 #include "vtpm/commands/hierarchy.hpp"
 #include "vtpm/commands/object.hpp"
@@ -58,6 +59,8 @@ using all = list<
     verify_signature, sign,
     // §24 Hierarchy, §25 Dictionary Attack
     hierarchy_control, set_primary_policy, change_pps, change_eps, clear, clear_control, hierarchy_change_auth,
-    dictionary_attack_lock_reset, dictionary_attack_parameters>;
+    dictionary_attack_lock_reset, dictionary_attack_parameters,
+    // §12.5-§12.6 Credentials, §13 Duplication
+    activate_credential, make_credential, duplicate, rewrap, import>;
 
 } // namespace vtpm::cmd

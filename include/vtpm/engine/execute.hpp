@@ -320,6 +320,9 @@ std::size_t execute_command(engine<P>& e, byte_view cmd, byte_span rsp_buf, std:
             // Part 3 §5.6 item 8, in its order.
             if (ss->type == se::trial) return fail(rc::policy_fail.for_session(sn));
             if (ss->command_code != 0 && ss->command_code != code) return fail(rc::policy_cc.for_session(sn));
+            // The DUP role needs a policy that selects the command (Part 3 §4.2.10, §5.6).
+            if (en->roles[session_handle_index[k]] == cmd::auth_role::dup && ss->command_code != code)
+                return fail(rc::policy_fail.for_session(sn));
             if (ss->pcr_checked && ss->pcr_update_counter != e.sr.pcr_update_counter)
                 return fail(rc::pcr_changed.for_session(sn));
             const auto pol = e.auth_policy(c.handles[session_handle_index[k]]);

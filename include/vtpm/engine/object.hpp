@@ -207,28 +207,26 @@ struct protection {
     return protection{parent.pub.name_alg.value, sym, bits, parent.sens.seed_value.view()};
 }
 
-/// Private area of an object under a storage parent (Part 1 §19.4-§19.5, §23.4):
-///   symKey       := KDFa(pNameAlg, seedValue, "STORAGE", Name, NULL, keyBits)       (33)
-///   encSensitive := CFB_pSymAlg(symKey, IV = 0, marshalled TPM2B_SENSITIVE)         (34)
-///   HMACkey      := KDFa(pNameAlg, seedValue, "INTEGRITY", NULL, NULL, 8 * digest)  (35)
-///   outerHMAC    := HMAC_pNameAlg(HMACkey, encSensitive || Name)                    (36)
-///   TPM2B_PRIVATE := TPM2B_DIGEST(outerHMAC) || encSensitive
-/// The IV is zero, so no TPM2B_IV precedes encSensitive (§19.4: "If the symIv was zero, then
-/// no value is added"), which is the form TPMs and offline tools exchange.
+/// The outer protection shared by private areas (Part 1 §19.4-§19.5), the outer duplication
+/// wrapper (§20.3.2.3, Equations 40-43) and credential blobs (§21.4-§21.5, Equations 44-46),
+/// with (nameAlg, sym, keyBits, seed) from `p`:
+///   symKey    := KDFa(nameAlg, seed, "STORAGE", Name, NULL, keyBits)
+///   enc       := CFB_sym(symKey, IV = 0, data)
+///   HMACkey   := KDFa(nameAlg, seed, "INTEGRITY", NULL, NULL, 8 * digest size)
+///   integrity := HMAC_nameAlg(HMACkey, enc || Name)
+///   result    := TPM2B_DIGEST(integrity) || enc
+/// buf holds 2 + digest size reserved octets followed by the data; on success it holds the
+/// result (same size). rc::failure if the crypto layer fails.
 template <class C>
-rc sensitive_to_private(C& c, const protection& p, byte_view name, const tpmt_sensitive& s, tpm2b_private& out) {
+rc outer_wrap(C& c, const protection& p, byte_view name, byte_span buf) {
     const auto ds = hash_digest_size(p.name_alg);
-    std::array<std::uint8_t, limits::max_private> buf{};
-    writer w{byte_span{buf.data() + 2 + ds, buf.size() - 2 - ds}};
-    const auto at = w.skip(2);
-    marshal(w, s);
-    w.patch_u16(at, static_cast<std::uint16_t>(w.size() - 2));
-    if (w.overflow()) return rc::failure;
-    const byte_span enc{buf.data() + 2 + ds, w.size()};
+    if (ds == 0 || buf.size() < 2 + ds) return rc::failure;
+    const byte_span enc = buf.subspan(2 + ds);
     std::array<std::uint8_t, limits::max_sym_key_bytes> key{};
+    if (p.key_bits == 0 || (p.key_bits + 7u) / 8u > key.size()) return rc::failure;
     const byte_span k{key.data(), (p.key_bits + 7u) / 8u};
     rc r = crypto::kdfa(c, p.name_alg, p.seed, "STORAGE", name, {}, p.key_bits, k);
-    if (r.ok()) r = c.cfb_encrypt(p.sym, k, {}, enc);
+    if (r.ok() && !enc.empty()) r = c.cfb_encrypt(p.sym, k, {}, enc);
     secure_zero(key.data(), key.size());
     if (!r.ok()) return rc::failure;
     std::array<std::uint8_t, limits::max_digest> hkey{};
@@ -241,23 +239,20 @@ rc sensitive_to_private(C& c, const protection& p, byte_view name, const tpmt_se
     st.update(name);
     st.finish(byte_span{buf.data() + 2, ds});
     secure_zero(hkey.data(), hkey.size());
-    (void)out.assign(byte_view{buf.data(), 2 + ds + enc.size()});
-    secure_zero(buf.data(), buf.size());
     return rc::success;
 }
 
-/// The reverse of sensitive_to_private, integrity first (Part 3 §12.2.1): rc::integrity if
-/// the HMAC is missing, of the wrong size or wrong; rc::sensitive if the decrypted area does
-/// not unmarshal to exactly one TPM2B_SENSITIVE (one code for every unmarshalling error, so
-/// nothing leaks about where it failed; Part 2 TPM_RC_SENSITIVE). Callers add the
-/// parameter number.
+/// The reverse of outer_wrap, integrity first: rc::integrity if the integrity value is
+/// missing, of the wrong size or wrong. On success the decrypted data (in.size() - 2 - digest
+/// size octets) is in out[0, n) and n is stored in out_size; out must hold in.size() octets.
+/// rc::failure if the crypto layer fails.
 template <class C>
-rc private_to_sensitive(C& c, const protection& p, byte_view name, byte_view priv, tpmt_sensitive& out,
-                        const unmarshal_context* uctx) {
+rc outer_unwrap(C& c, const protection& p, byte_view name, byte_view in, byte_span out, std::size_t& out_size) {
     const auto ds = hash_digest_size(p.name_alg);
-    if (priv.size() < 2 || load_be16(priv.data()) != ds || priv.size() < 2 + ds) return rc::integrity;
-    const byte_view integrity = priv.subspan(2, ds);
-    const byte_view enc_in = priv.subspan(2 + ds);
+    if (ds == 0 || in.size() < 2 || load_be16(in.data()) != ds || in.size() < 2 + ds) return rc::integrity;
+    const byte_view integrity = in.subspan(2, ds);
+    const byte_view enc_in = in.subspan(2 + ds);
+    if (out.size() < enc_in.size()) return rc::failure;
     std::array<std::uint8_t, limits::max_digest> hkey{}, mac{};
     if (!crypto::kdfa(c, p.name_alg, p.seed, "INTEGRITY", {}, {}, static_cast<std::uint32_t>(8 * ds),
                       byte_span{hkey.data(), ds}).ok())
@@ -268,20 +263,69 @@ rc private_to_sensitive(C& c, const protection& p, byte_view name, byte_view pri
     st.finish(byte_span{mac.data(), ds});
     secure_zero(hkey.data(), hkey.size());
     if (!ct_equal(byte_view{mac.data(), ds}, integrity)) return rc::integrity;
-    std::array<std::uint8_t, limits::max_private> buf{};
-    if (enc_in.size() > buf.size()) return rc::sensitive;
-    if (!enc_in.empty()) std::memcpy(buf.data(), enc_in.data(), enc_in.size());
-    const byte_span enc{buf.data(), enc_in.size()};
+    if (!enc_in.empty()) std::memcpy(out.data(), enc_in.data(), enc_in.size());
+    const byte_span enc{out.data(), enc_in.size()};
     std::array<std::uint8_t, limits::max_sym_key_bytes> key{};
+    if (p.key_bits == 0 || (p.key_bits + 7u) / 8u > key.size()) return rc::failure;
     const byte_span k{key.data(), (p.key_bits + 7u) / 8u};
     rc r = crypto::kdfa(c, p.name_alg, p.seed, "STORAGE", name, {}, p.key_bits, k);
-    if (r.ok()) r = c.cfb_decrypt(p.sym, k, {}, enc);
+    if (r.ok() && !enc.empty()) r = c.cfb_decrypt(p.sym, k, {}, enc);
     secure_zero(key.data(), key.size());
-    if (!r.ok()) return rc::failure;
-    r = rc::sensitive;
-    if (enc.size() >= 2 && load_be16(enc.data()) == enc.size() - 2 && enc.size() > 2 &&
-        unmarshal_exact(byte_view{enc.data() + 2, enc.size() - 2}, out, uctx).ok())
-        r = rc::success;
+    if (!r.ok()) {
+        secure_zero(enc.data(), enc.size());
+        return rc::failure;
+    }
+    out_size = enc.size();
+    return rc::success;
+}
+
+/// The marshalled TPM2B_SENSITIVE of `s` into out; its size, or 0 if it does not fit.
+inline std::size_t marshal_sensitive(const tpmt_sensitive& s, byte_span out) {
+    writer w{out};
+    const auto at = w.skip(2);
+    marshal(w, s);
+    w.patch_u16(at, static_cast<std::uint16_t>(w.size() - 2));
+    return w.overflow() ? 0 : w.size();
+}
+
+/// A TPM2B_SENSITIVE that must fill `in` exactly: rc::sensitive for any unmarshalling error
+/// (one code for all of them, so nothing leaks about where it failed; Part 2
+/// TPM_RC_SENSITIVE).
+inline rc unmarshal_sensitive(byte_view in, tpmt_sensitive& out, const unmarshal_context* uctx) {
+    if (in.size() > 2 && load_be16(in.data()) == in.size() - 2 && unmarshal_exact(in.subspan(2), out, uctx).ok())
+        return rc::success;
+    return rc::sensitive;
+}
+
+/// Private area of an object under a storage parent (Part 1 §19.4-§19.5, §23.4): outer_wrap
+/// of the marshalled TPM2B_SENSITIVE with the parent's protection values (Equations 33-36):
+///   TPM2B_PRIVATE := TPM2B_DIGEST(outerHMAC) || encSensitive
+/// The IV is zero, so no TPM2B_IV precedes encSensitive (§19.4: "If the symIv was zero, then
+/// no value is added"), which is the form TPMs and offline tools exchange.
+template <class C>
+rc sensitive_to_private(C& c, const protection& p, byte_view name, const tpmt_sensitive& s, tpm2b_private& out) {
+    const auto ds = hash_digest_size(p.name_alg);
+    std::array<std::uint8_t, limits::max_private> buf{};
+    if (2 + ds >= buf.size()) return rc::failure;
+    const auto n = marshal_sensitive(s, byte_span{buf.data() + 2 + ds, buf.size() - 2 - ds});
+    if (n == 0) return rc::failure;
+    const rc r = outer_wrap(c, p, name, byte_span{buf.data(), 2 + ds + n});
+    if (r.ok()) (void)out.assign(byte_view{buf.data(), 2 + ds + n});
+    secure_zero(buf.data(), buf.size());
+    return r;
+}
+
+/// The reverse of sensitive_to_private, integrity first (Part 3 §12.2.1): rc::integrity if
+/// the HMAC is missing, of the wrong size or wrong; rc::sensitive if the decrypted area does
+/// not unmarshal to exactly one TPM2B_SENSITIVE. Callers add the parameter number.
+template <class C>
+rc private_to_sensitive(C& c, const protection& p, byte_view name, byte_view priv, tpmt_sensitive& out,
+                        const unmarshal_context* uctx) {
+    std::array<std::uint8_t, limits::max_private> buf{};
+    if (priv.size() > buf.size()) return rc::sensitive; // a TPM2B_PRIVATE never is
+    std::size_t n = 0;
+    rc r = outer_unwrap(c, p, name, priv, buf, n);
+    if (r.ok()) r = unmarshal_sensitive(byte_view{buf.data(), n}, out, uctx);
     secure_zero(buf.data(), buf.size());
     return r;
 }

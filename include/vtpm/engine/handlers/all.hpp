@@ -4,6 +4,7 @@
 #include "vtpm/engine/handlers/capability.hpp"
 #include "vtpm/engine/handlers/clock.hpp"
 #include "vtpm/engine/handlers/context.hpp"
+#include "vtpm/engine/handlers/duplication.hpp"
 #include "vtpm/engine/handlers/hash.hpp"
 #include "vtpm/engine/handlers/hierarchy.hpp"
 #include "vtpm/engine/handlers/object.hpp"
