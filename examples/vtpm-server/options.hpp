@@ -20,6 +20,7 @@ struct endpoint {
 
 struct options {
     std::optional<std::filesystem::path> state_dir;
+    std::optional<std::filesystem::path> vm_dir; // --vm: a VM's encrypted NVRAM file (HOME/vms/NAME)
     std::optional<endpoint> mssim;
     std::optional<endpoint> swtpm;
     std::optional<std::string> swtpm_unix;
@@ -45,6 +46,11 @@ Options:
                        CMD_SHUTDOWN, SIGTERM and SIGINT. The server holds an exclusive lock on
                        DIR/lock: a second server on the same DIR refuses to start.
                        Without --state the TPM lives in memory only and is lost at exit.
+  --vm DIR             Serve the TPM of the VM in DIR (a VM directory HOME/vms/NAME made by
+                       vtpmctl): its state is the VM's encrypted NVRAM file, opened with the
+                       host's key provider and written back (encrypted, atomically) like
+                       --state. The VM stays locked while the server runs (vtpmctl tpm
+                       remove, vm clone/migrate are refused meanwhile). Excludes --state.
   --mssim HOST:PORT    Simulator protocol: TPM command port PORT, platform port PORT+1.
                        (TPM2TOOLS_TCTI="mssim:host=HOST,port=PORT")
   --swtpm HOST:PORT    swtpm protocol: data port PORT, control port PORT+1.
@@ -139,6 +145,9 @@ inline std::optional<std::string> parse_options(int argc, char** argv, options& 
         } else if (a == "--state") {
             if (!need(v) || v.empty()) return missing();
             o.state_dir = std::filesystem::path(v);
+        } else if (a == "--vm") {
+            if (!need(v) || v.empty()) return missing();
+            o.vm_dir = std::filesystem::path(v);
         } else if (a == "--mssim" || a == "--swtpm") {
             if (!need(v)) return missing();
             auto e = parse_endpoint(v);
@@ -166,6 +175,8 @@ inline std::optional<std::string> parse_options(int argc, char** argv, options& 
             return "unknown option '" + std::string(args[i]) + "' (see --help)";
         }
     }
+    if (o.vm_dir && o.state_dir) return "--vm and --state exclude each other (a VM's TPM state is its NVRAM file)";
+    if (o.vm_dir && o.instances > 1) return "--vm serves one TPM: it excludes --instances";
     if (!o.mssim && !o.swtpm && !o.swtpm_unix) {
         o.mssim = endpoint{"127.0.0.1", 2321};
         o.swtpm = endpoint{"127.0.0.1", 2331};

@@ -18,6 +18,8 @@
 #include <variant>
 #include <vector>
 
+#include <botan/auto_rng.h>
+#include <vtpm/platform/vm.hpp>
 #include <vtpm/platforms/botan_file.hpp>
 #include <vtpm/testing/command.hpp>
 #include <vtpm/transport/mssim.hpp>
@@ -161,10 +163,11 @@ public:
         instances_.resize(opt_.instances);
         for (unsigned i = 0; i < opt_.instances; ++i) instances_[i].id = i;
         if (opt_.state_dir) open_state();
+        else if (opt_.vm_dir) open_vm();
         else
             for (auto& in : instances_) in.tpm->manufacture();
         for (auto& in : instances_) {
-            in.saved = in.store ? in.tpm->save_state() : bytes{};
+            in.saved = (in.store || vm_) ? in.tpm->save_state() : bytes{};
             bring_up(in);
         }
         for (auto& in : instances_) open_listeners(in);
@@ -309,6 +312,26 @@ private:
         }
     }
 
+    /// --vm DIR: open the VM's TPM (its NVRAM file, decrypted with the host's key provider)
+    /// and hold the VM lock until exit.
+    void open_vm() {
+        auto dir = std::filesystem::absolute(*opt_.vm_dir).lexically_normal();
+        if (dir.filename().empty()) dir = dir.parent_path();
+        const auto vms = dir.parent_path();
+        if (vms.filename() != "vms")
+            throw startup_error(dir.string() + " is not a VM directory of a vtpm host (HOME/vms/NAME); see vtpmctl vm list");
+        try {
+            vtpm::platform::host h(vms.parent_path());
+            vm_.emplace(h.open_session(dir.filename().string()));
+        } catch (const vtpm::platform::error& e) {
+            throw startup_error(strip(e.what()));
+        }
+        auto& in = instances_.at(0);
+        if (auto err = in.tpm->load_state(vm_->tpm().save_state()))
+            throw startup_error("cannot load the TPM of VM " + dir.string() + ": " + strip(*err));
+        log_(log_level::info, prefix(in) + "serving the TPM of VM '" + vm_->vm().name + "' from " + dir.string());
+    }
+
     /// Power on (the TPM comes up initialised, like swtpm --flags not-need-init) and, with
     /// --startup-clear, send TPM2_Startup(CLEAR).
     void bring_up(instance& in) {
@@ -390,9 +413,19 @@ private:
 
     /// Write the state if it differs from what was last written.
     void maybe_save(instance& in) {
-        if (!in.store) return;
+        if (!in.store && !vm_) return;
         bytes s = in.tpm->save_state();
         if (s == in.saved) return;
+        if (vm_) {
+            try {
+                vm_->save(s, vm_rng_);
+                in.saved = std::move(s);
+                log_(log_level::debug, prefix(in) + "VM NVRAM file saved");
+            } catch (const std::exception& e) {
+                log_(log_level::error, prefix(in) + strip(e.what()) + "; the state stays in memory, retrying after the next command");
+            }
+            return;
+        }
         if (in.store->put(platform::state_name, s)) {
             in.saved = std::move(s);
             log_(log_level::debug, prefix(in) + "state saved (" + std::to_string(in.saved.size()) + " bytes)");
@@ -408,7 +441,7 @@ private:
         in.tpm->power_off();
         maybe_save(in);
         in.retired = true;
-        log_(log_level::info, prefix(in) + "stopped (" + why + ")" + (in.store ? ", state saved" : ""));
+        log_(log_level::info, prefix(in) + "stopped (" + why + ")" + ((in.store || vm_) ? ", state saved" : ""));
     }
 
     void save_all(const char* why) {
@@ -794,6 +827,8 @@ private:
     bool capture_storage_log_ = false;
     std::vector<std::string> storage_log_;
     std::vector<instance> instances_;
+    std::optional<vtpm::platform::vm_session> vm_; // --vm: the VM's TPM, locked while served
+    Botan::AutoSeeded_RNG vm_rng_;
     std::vector<listener> listeners_;
     std::vector<std::unique_ptr<connection>> conns_;
     std::vector<std::unique_ptr<connection>> pending_;

@@ -98,8 +98,10 @@ public:
     [[nodiscard]] vm_tpm& tpm() noexcept { return *tpm_; }
     [[nodiscard]] const vm_record& vm() const noexcept { return vm_; }
     /// Encrypt the TPM's current state and replace the NVRAM file atomically.
-    void save(Botan::RandomNumberGenerator& rng) {
-        bytes state = tpm_->save_state();
+    void save(Botan::RandomNumberGenerator& rng) { save(tpm_->save_state(), rng); }
+    /// Encrypt a state of this VM's TPM (tpm::save_state() of the TPM that runs it) and replace
+    /// the NVRAM file atomically.
+    void save(bytes state, Botan::RandomNumberGenerator& rng) {
         try {
             nvram::store(vm_.dir / "tpm.nvram", provider_, vm_.id, data_key_, state, rng);
         } catch (...) {
