@@ -17,6 +17,8 @@
 //  - key generation: Part 1 §44.6 transcribed into Python (d = (c mod (n-1)) + 1).
 #include <catch2/catch.hpp>
 
+#include <support/oracle.hpp>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -131,15 +133,7 @@ struct temp_dir {
     }
 };
 
-/// Run a Python 3 script with Debian's interpreter; returns stdout.
-std::string python(const std::string& script) {
-    temp_dir d;
-    d.write("t.py", byte_view{reinterpret_cast<const std::uint8_t*>(script.data()), script.size()});
-    auto [st, out] = shell("/usr/bin/python3 " + d.file("t.py") + " 2>&1");
-    INFO(out);
-    REQUIRE(st == 0);
-    return out;
-}
+using vtpm_test::python;
 
 /// Every line of a check script is "ok <what>" or "FAIL <what>"; all must be ok and there
 /// must be exactly `expected` of them (so a script that silently skipped work fails).

@@ -7,6 +7,8 @@
 // Keys are put into object slots directly until CreatePrimary/Load are available.
 #include <catch2/catch.hpp>
 
+#include <support/oracle.hpp>
+
 #include <algorithm>
 #include <cstdio>
 #include <string>
@@ -33,24 +35,8 @@ constexpr config::profile asym_profile = [] {
 using platform = testing::deterministic_platform<asym_profile>;
 using tpm_t = tpm<platform>;
 
-std::string python(const std::string& script) {
-    char path[] = "/tmp/vtpm_asym_test_XXXXXX";
-    int fd = mkstemp(path);
-    REQUIRE(fd >= 0);
-    REQUIRE(write(fd, script.data(), script.size()) == static_cast<ssize_t>(script.size()));
-    close(fd);
-    std::string out;
-    if (FILE* p = popen(("/usr/bin/python3 " + std::string(path)).c_str(), "r")) {
-        char buf[1024];
-        while (std::fgets(buf, sizeof buf, p)) out += buf;
-        REQUIRE(pclose(p) == 0);
-    }
-    std::remove(path);
-    while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
-    REQUIRE(!out.empty());
-    return out;
-}
-std::string hx(byte_view b) { return "bytes.fromhex('" + to_hex(b) + "')"; }
+using vtpm_test::python;
+using vtpm_test::hx;
 bytes str(std::string_view s) { return bytes(s.begin(), s.end()); }
 constexpr std::uint32_t rc_of(rc r) { return r.code(); }
 

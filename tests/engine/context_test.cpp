@@ -7,6 +7,8 @@
 // spec requires.
 #include <catch2/catch.hpp>
 
+#include <support/oracle.hpp>
+
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -26,23 +28,7 @@ namespace {
 using platform = testing::deterministic_platform<>;
 using tpm_t = tpm<platform>;
 
-std::string python(const std::string& script) {
-    char path[] = "/tmp/vtpm_context_test_XXXXXX";
-    int fd = mkstemp(path);
-    REQUIRE(fd >= 0);
-    REQUIRE(write(fd, script.data(), script.size()) == static_cast<ssize_t>(script.size()));
-    close(fd);
-    std::string out;
-    if (FILE* p = popen(("/usr/bin/python3 " + std::string(path)).c_str(), "r")) {
-        char buf[512];
-        while (std::fgets(buf, sizeof buf, p)) out += buf;
-        REQUIRE(pclose(p) == 0);
-    }
-    std::remove(path);
-    while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
-    REQUIRE(!out.empty());
-    return out;
-}
+using vtpm_test::python;
 const char* const prelude = R"PY(
 import hashlib, hmac, struct
 def X(s): return bytes.fromhex(s)

@@ -5,6 +5,8 @@
 // of the full profile is SHA-256 (TPM_PT_CONTEXT_HASH).
 #include <catch2/catch.hpp>
 
+#include <support/oracle.hpp>
+
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -25,24 +27,7 @@ using tpm_t = tpm<platform>;
 
 // --- the independent oracle: /usr/bin/python3 -------------------------------------------
 
-/// Run a Python 3 script and return its standard output without the trailing newline.
-std::string python(const std::string& script) {
-    char path[] = "/tmp/vtpm_hash_test_XXXXXX";
-    int fd = mkstemp(path);
-    REQUIRE(fd >= 0);
-    REQUIRE(write(fd, script.data(), script.size()) == static_cast<ssize_t>(script.size()));
-    close(fd);
-    std::string out;
-    if (FILE* p = popen(("/usr/bin/python3 " + std::string(path)).c_str(), "r")) {
-        char buf[512];
-        while (std::fgets(buf, sizeof buf, p)) out += buf;
-        REQUIRE(pclose(p) == 0);
-    }
-    std::remove(path);
-    while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
-    REQUIRE(!out.empty());
-    return out;
-}
+using vtpm_test::python;
 bytes py_hash(const std::string& name, byte_view data) {
     return from_hex(python("import hashlib\nprint(hashlib.new('" + name + "', bytes.fromhex('" + to_hex(data) +
                            "')).hexdigest())"));

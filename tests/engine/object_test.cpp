@@ -5,6 +5,8 @@
 // (hashlib/hmac and python3-cryptography), independently of the library and of Botan.
 #include <catch2/catch.hpp>
 
+#include <support/oracle.hpp>
+
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -25,26 +27,8 @@ using tpm_t = tpm<platform>;
 
 // --- the independent oracle: /usr/bin/python3 -------------------------------------------
 
-std::string python(const std::string& script) {
-    char path[] = "/tmp/vtpm_object_test_XXXXXX";
-    int fd = mkstemp(path);
-    REQUIRE(fd >= 0);
-    REQUIRE(write(fd, script.data(), script.size()) == static_cast<ssize_t>(script.size()));
-    close(fd);
-    std::string out;
-    int status = -1;
-    if (FILE* p = popen(("/usr/bin/python3 " + std::string(path) + " 2>&1").c_str(), "r")) {
-        char buf[512];
-        while (std::fgets(buf, sizeof buf, p)) out += buf;
-        status = pclose(p);
-    }
-    std::remove(path);
-    INFO(out);
-    REQUIRE(status == 0);
-    while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
-    return out;
-}
-std::string hx(byte_view b) { return "bytes.fromhex('" + to_hex(b) + "')"; }
+using vtpm_test::python;
+using vtpm_test::hx;
 
 /// Python definitions shared by the scripts: KDFa (Part 1 §11.4.10.2) and a TPM2B reader.
 const std::string py_prelude = R"(

@@ -3,6 +3,8 @@
 // library's Botan backend); expected codes come from Part 2 §6.6 and Part 3 §22.
 #include <catch2/catch.hpp>
 
+#include <support/oracle.hpp>
+
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -23,24 +25,7 @@ using tpm_t = tpm<platform>;
 
 // --- the independent oracle: /usr/bin/python3 -------------------------------------------
 
-/// Run a Python 3 script and return its standard output without the trailing newline.
-std::string python(const std::string& script) {
-    char path[] = "/tmp/vtpm_pcr_test_XXXXXX";
-    int fd = mkstemp(path);
-    REQUIRE(fd >= 0);
-    REQUIRE(write(fd, script.data(), script.size()) == static_cast<ssize_t>(script.size()));
-    close(fd);
-    std::string out;
-    if (FILE* p = popen(("/usr/bin/python3 " + std::string(path)).c_str(), "r")) {
-        char buf[512];
-        while (std::fgets(buf, sizeof buf, p)) out += buf;
-        REQUIRE(pclose(p) == 0);
-    }
-    std::remove(path);
-    while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
-    REQUIRE(!out.empty());
-    return out;
-}
+using vtpm_test::python;
 /// H(data) with hashlib's name for the algorithm.
 bytes py_hash(const char* name, byte_view data) {
     return from_hex(python("import hashlib\nprint(hashlib.new('" + std::string(name) + "', bytes.fromhex('" +
