@@ -282,6 +282,9 @@ TEST_CASE("GetCapability(COMMANDS): the profile's commands with their TPMA_CC", 
     CHECK(m[cc::flush_context] == 0x00000165);
     CHECK(m[cc::get_capability] == 0x0000017A);
     CHECK(m[cc::clock_set] == 0x02400128);
+    CHECK(m[cc::nv_write] == 0x04400137);      // nv, 2 handles
+    CHECK(m[cc::evict_control] == 0x04400120); // nv, 2 handles
+    CHECK(m[cc::nv_read] == 0x0400014E);       // 2 handles
 
     SECTION("paging by command code") {
         auto p = get(t, cap::commands, cc::pcr_extend, 2);
@@ -289,13 +292,14 @@ TEST_CASE("GetCapability(COMMANDS): the profile's commands with their TPMA_CC", 
         CHECK(p.more == 1);
         auto last = get(t, cap::commands, cc::hash_sequence_start, 10);
         CHECK(last.keys == std::vector<std::uint32_t>{cc::hash_sequence_start, cc::policy_get_digest, cc::test_parms,
-                                                  cc::policy_password, cc::create_loaded, cc::encrypt_decrypt2});
+                                                  cc::policy_password, cc::create_loaded, cc::encrypt_decrypt2,
+                                                  cc::nv_define_space2, cc::nv_read_public2});
         CHECK(last.more == 0);
         auto none = get(t, cap::commands, cc::last + 1, 10);
         CHECK(none.keys.empty());
         CHECK(none.more == 0);
         auto below = get(t, cap::commands, 0, 1);
-        CHECK(below.keys == std::vector<std::uint32_t>{cc::clock_set}); // lowest enabled code
+        CHECK(below.keys == std::vector<std::uint32_t>{cc::nv_undefine_space_special}); // lowest enabled code
         CHECK(below.more == 1);
     }
 }

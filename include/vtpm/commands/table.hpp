@@ -10,6 +10,7 @@
 #include "vtpm/commands/clock.hpp"
 #include "vtpm/commands/context.hpp"
 #include "vtpm/commands/hash.hpp"
+#include "vtpm/commands/nv.hpp"
 #include "vtpm/commands/object.hpp"
 #include "vtpm/commands/pcr.hpp"
 #include "vtpm/commands/random.hpp"
@@ -54,6 +55,10 @@ using all = list<
     get_capability, test_parms,
     // §14 Asymmetric, §15 Symmetric primitives, §20 Signing
     rsa_encrypt, rsa_decrypt, ecdh_keygen, ecdh_zgen, ecc_parameters, encrypt_decrypt, encrypt_decrypt2, hmac,
-    verify_signature, sign>;
+    verify_signature, sign,
+    // §31 Non-volatile Storage, §28.5 EvictControl
+    nv_define_space, nv_undefine_space, nv_undefine_space_special, nv_read_public, nv_write, nv_increment, nv_extend,
+    nv_set_bits, nv_write_lock, nv_global_write_lock, nv_read, nv_read_lock, nv_change_auth, nv_define_space2,
+    nv_read_public2, evict_control>;
 
 } // namespace vtpm::cmd

@@ -26,6 +26,8 @@ inline constexpr std::uint16_t min_reader_version = 1;
 namespace tag {
 inline constexpr std::uint16_t persistent = 1; // engine_data::persistent
 inline constexpr std::uint16_t state_save = 2; // engine_data::state_save
+inline constexpr std::uint16_t nv_indices = 3; // engine_data::persistent::nv_indices (nv::store)
+inline constexpr std::uint16_t persistent_objects = 4; // engine_data::persistent::persistent_objects
 } // namespace tag
 
 /// A fingerprint of the profile: states are only loaded by a TPM with the same profile.
@@ -51,6 +53,11 @@ void put_block(bytes& out, std::uint16_t t, const T& v, std::uint32_t& count) {
     bytes buf(64 * 1024);
     writer w{buf};
     marshal(w, v);
+    while (w.overflow()) { // a large block (many NV indices): retry with room for it
+        buf.assign(buf.size() * 2, 0);
+        w = writer{buf};
+        marshal(w, v);
+    }
     std::uint8_t hdr[6];
     store_be16(hdr, t);
     store_be32(hdr + 2, static_cast<std::uint32_t>(w.size()));
@@ -73,6 +80,8 @@ bytes save(engine<P>& e) {
     std::uint32_t count = 0;
     detail::put_block(out, tag::persistent, e.nv, count);
     detail::put_block(out, tag::state_save, e.saved, count);
+    detail::put_block(out, tag::nv_indices, e.nv.nv_indices, count);
+    detail::put_block(out, tag::persistent_objects, e.nv.persistent_objects, count);
     store_be32(out.data() + 8 + 12, count);
     std::array<std::uint8_t, 32> sum{};
     e.crypto.hash(alg::sha256, out, sum);
@@ -101,6 +110,8 @@ std::optional<std::string> load(engine<P>& e, byte_view in) {
     reader r{body.subspan(magic.size() + 16)};
     engine_data::persistent nv{};
     engine_data::state_save saved{};
+    nv::store nv_indices;
+    vtpm::persistent::store persistent_objects;
     bool have_nv = false;
     for (std::uint32_t i = 0; i < count; ++i) {
         std::uint16_t t;
@@ -113,6 +124,10 @@ std::optional<std::string> load(engine<P>& e, byte_view in) {
             have_nv = true;
         } else if (t == tag::state_save) {
             res = unmarshal_exact(payload, saved);
+        } else if (t == tag::nv_indices) {
+            res = unmarshal_exact(payload, nv_indices);
+        } else if (t == tag::persistent_objects) {
+            res = unmarshal_exact(payload, persistent_objects);
         } // unknown blocks: written by a newer version, skipped
         if (!res.ok()) return "vtpm: state block " + std::to_string(t) + " is malformed";
     }
@@ -120,6 +135,9 @@ std::optional<std::string> load(engine<P>& e, byte_view in) {
     if (!have_nv) return "vtpm: state has no persistent block";
     e.power_off();
     e.nv = nv;
+    e.nv.nv_indices = std::move(nv_indices);
+    for (auto& x : e.nv.nv_indices.indices) nv::refresh_name(e.crypto, x);
+    e.nv.persistent_objects = std::move(persistent_objects);
     e.saved = saved;
     e.manufactured = true;
     return std::nullopt;

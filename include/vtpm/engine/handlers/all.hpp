@@ -5,6 +5,7 @@
 #include "vtpm/engine/handlers/clock.hpp"
 #include "vtpm/engine/handlers/context.hpp"
 #include "vtpm/engine/handlers/hash.hpp"
+#include "vtpm/engine/handlers/nv.hpp"
 #include "vtpm/engine/handlers/object.hpp"
 #include "vtpm/engine/handlers/pcr.hpp"
 #include "vtpm/engine/handlers/random.hpp"
