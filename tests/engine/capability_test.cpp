@@ -282,6 +282,9 @@ TEST_CASE("GetCapability(COMMANDS): the profile's commands with their TPMA_CC", 
     CHECK(m[cc::flush_context] == 0x00000165);
     CHECK(m[cc::get_capability] == 0x0000017A);
     CHECK(m[cc::clock_set] == 0x02400128);
+    CHECK(m[cc::nv_write] == 0x04400137);      // nv, 2 handles
+    CHECK(m[cc::evict_control] == 0x04400120); // nv, 2 handles
+    CHECK(m[cc::nv_read] == 0x0400014E);       // 2 handles
 
     SECTION("paging by command code") {
         // Pages are cut from the full ascending list; what follows a code is what the list has.

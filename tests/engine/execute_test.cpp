@@ -62,8 +62,8 @@ TEST_CASE("header validation (Part 3 §5.2)", "[engine]") {
     SECTION("unknown command code") {
         CHECK(run(t, command_builder(0x0000011E).build()).rc == 0x143);
         CHECK(run(t, command_builder(0x20000000).build()).rc == 0x143);
-        // TPM2_NV_Write exists in the spec but not (yet) in this profile.
-        CHECK(run(t, command_builder(cc::nv_write).build()).rc == 0x143);
+        // TPM2_FieldUpgradeStart exists in the spec but not in this profile.
+        CHECK(run(t, command_builder(cc::field_upgrade_start).build()).rc == 0x143);
     }
     SECTION("oversized command") {
         bytes big = command_builder(cc::get_random).u16(8).raw(bytes(5000, 0)).build();

@@ -715,7 +715,7 @@ TEST_CASE("trial session: PolicyPCR, PolicyCommandCode, PolicyAuthValue, PolicyP
     CHECK(policy_cmd(t, s, cc::policy_command_code, be32(cc::pcr_event)) == 0);
     // A command code this TPM does not implement: TPM_RC_POLICY_CC + P1.
     CHECK(policy_cmd(t, s, cc::policy_restart) == 0);
-    CHECK(policy_cmd(t, s, cc::policy_command_code, be32(cc::nv_write)) == 0x1E4);
+    CHECK(policy_cmd(t, s, cc::policy_command_code, be32(cc::field_upgrade_start)) == 0x1E4);
 }
 
 TEST_CASE("PolicyPCR with a pcrDigest: a trial session takes it as given, a policy session checks it", "[session]") {

@@ -12,6 +12,7 @@
 #include "vtpm/commands/duplication.hpp"
 #include "vtpm/commands/hash.hpp"
 #include "vtpm/commands/hierarchy.hpp"
+#include "vtpm/commands/nv.hpp"
 #include "vtpm/commands/object.hpp"
 #include "vtpm/commands/pcr.hpp"
 #include "vtpm/commands/random.hpp"
@@ -61,6 +62,10 @@ using all = list<
     hierarchy_control, set_primary_policy, change_pps, change_eps, clear, clear_control, hierarchy_change_auth,
     dictionary_attack_lock_reset, dictionary_attack_parameters,
     // §12.5-§12.6 Credentials, §13 Duplication
-    activate_credential, make_credential, duplicate, rewrap, import>;
+    activate_credential, make_credential, duplicate, rewrap, import,
+    // §31 Non-volatile Storage, §28.5 EvictControl
+    nv_define_space, nv_undefine_space, nv_undefine_space_special, nv_read_public, nv_write, nv_increment, nv_extend,
+    nv_set_bits, nv_write_lock, nv_global_write_lock, nv_read, nv_read_lock, nv_change_auth, nv_define_space2,
+    nv_read_public2, evict_control>;
 
 } // namespace vtpm::cmd

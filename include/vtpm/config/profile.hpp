@@ -24,6 +24,9 @@ struct limits_t {
     unsigned nv_index_max = 2048;        // largest NV index data
     unsigned context_gap_max = 0xFFFF;
     unsigned orderly_count = 255;        // MAX_ORDERLY_COUNT
+    unsigned nv_memory = 16384;          // NV octets for index data (TPM_RC_NV_SPACE beyond)
+    unsigned nv_indices_max = 64;        // defined NV indices at most
+    unsigned persistent_objects_max = 8; // persistent objects at most (TPM_RC_NV_SPACE beyond)
 };
 
 struct identity_t {

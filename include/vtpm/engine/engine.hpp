@@ -45,6 +45,8 @@ struct command_context {
     std::size_t handle_count = 0;
     std::size_t session_count = 0;
     std::optional<tpm_handle> response_handle;
+    /// Per handle: its authorization came from a policy session (NV access rules, Part 3 §31).
+    std::array<bool, 3> policy_auth{};
 };
 
 template <class Platform>
@@ -315,12 +317,56 @@ public:
         return s ? std::get_if<sequence>(&objects[*s]) : nullptr;
     }
     [[nodiscard]] loaded_object* object_at(tpm_handle h) noexcept {
+        if (handle_type(h) == ht::persistent) return persistent_object_at(h);
         auto s = object_slot(h);
         return s ? std::get_if<loaded_object>(&objects[*s]) : nullptr;
     }
     [[nodiscard]] const loaded_object* object_at(tpm_handle h) const noexcept {
-        auto s = object_slot(h);
-        return s ? std::get_if<loaded_object>(&objects[*s]) : nullptr;
+        return const_cast<engine*>(this)->object_at(h);
+    }
+
+    // --- persistent objects and NV indices -------------------------------------------------
+
+    /// Whether a persistent object is reachable: its hierarchy must be enabled.
+    [[nodiscard]] bool persistent_object_accessible(const loaded_object& o) const noexcept {
+        return hierarchy_enabled(o.hierarchy);
+    }
+    /// A persistent object by its handle (null if none or its hierarchy is disabled).
+    [[nodiscard]] loaded_object* persistent_object_at(tpm_handle h) noexcept {
+        auto* o = nv.persistent_objects.find(h);
+        return o && persistent_object_accessible(*o) ? o : nullptr;
+    }
+    /// A defined NV index that is accessible (Part 3 §31.1: not when the hierarchy that
+    /// created it is disabled), or null.
+    [[nodiscard]] nv::index* nv_index_at(tpm_handle h) noexcept {
+        if (handle_type(h) != ht::nv_index) return nullptr;
+        auto* x = nv.nv_indices.find(h);
+        if (!x) return nullptr;
+        if (x->has(nv_attr::platformcreate) ? !sc.ph_enable_nv : !sc.sh_enable) return nullptr;
+        return x;
+    }
+    [[nodiscard]] const nv::index* nv_index_at(tpm_handle h) const noexcept {
+        return const_cast<engine*>(this)->nv_index_at(h);
+    }
+    /// PIN Pass / PIN Fail indices (Part 1 §34.2): authValue authorization is available only
+    /// while the index is written and pinCount < pinLimit; its outcome moves pinCount.
+    [[nodiscard]] bool nv_pin_index(tpm_handle h) const noexcept {
+        const auto* x = nv_index_at(h);
+        return x && (x->type() == nt::pin_pass || x->type() == nt::pin_fail);
+    }
+    [[nodiscard]] bool nv_pin_available(tpm_handle h) const noexcept {
+        const auto* x = nv_index_at(h);
+        if (!x || !x->has(nv_attr::written) || x->data.size() != 8) return false;
+        return load_be32(x->data.data()) < load_be32(x->data.data() + 4);
+    }
+    /// Record an authValue authorization of a PIN index: a PIN Fail index counts failures and
+    /// is reset by a success; a PIN Pass index counts successes.
+    void nv_pin_result(tpm_handle h, bool ok) noexcept {
+        auto* x = nv_index_at(h);
+        if (!x || x->data.size() != 8) return;
+        const auto count = load_be32(x->data.data());
+        if (x->type() == nt::pin_fail) store_be32(x->data.data(), ok ? 0 : count + 1);
+        else if (x->type() == nt::pin_pass && ok) store_be32(x->data.data(), count + 1);
     }
     [[nodiscard]] std::size_t loaded_object_count() const noexcept {
         return static_cast<std::size_t>(std::count_if(objects.begin(), objects.end(),
@@ -364,6 +410,7 @@ public:
     /// sessions; the object's Name for an object (sequence objects have none: the handle).
     [[nodiscard]] tpm2b_name entity_name(tpm_handle h) const noexcept {
         if (const auto* o = object_at(h)) return o->name;
+        if (const auto* x = nv_index_at(h)) return x->name;
         tpm2b_name n;
         store_be32(n.resize(4).data(), h);
         return n;
@@ -379,6 +426,7 @@ public:
         }
         if (handle_type(h) == ht::pcr && h < pcr_count && pcr_attr::of(h).policy_group) return nv.pcr_policies[h];
         if (const auto* o = object_at(h)) return engine_data::hierarchy_policy{o->pub.name_alg.value, o->pub.auth_policy};
+        if (const auto* x = nv_index_at(h)) return engine_data::hierarchy_policy{x->pub.name_alg.value, x->pub.auth_policy};
         return std::nullopt;
     }
 
@@ -403,11 +451,14 @@ public:
             if (auto* o = std::get_if<loaded_object>(&objects[*slot]))
                 return o->has_sensitive ? &o->sens.auth_value : nullptr;
         }
+        if (const auto* o = object_at(h)) return o->has_sensitive ? &o->sens.auth_value : nullptr;
+        if (const auto* x = nv_index_at(h)) return &x->auth;
         return nullptr;
     }
     /// Whether failed authorizations of the entity count against dictionary-attack protection.
     [[nodiscard]] bool da_protected(tpm_handle h) const noexcept {
         if (const auto* o = object_at(h)) return !o->has(object_attr::no_da);
+        if (const auto* x = nv_index_at(h)) return !x->has(nv_attr::no_da);
         return h == rh::lockout;
     }
 

@@ -166,8 +166,11 @@ std::size_t execute_command(engine<P>& e, byte_view cmd, byte_span rsp_buf, std:
             if (!e.object_slot(h)) return fail(rc{rc::reference_h0.code() + static_cast<std::uint32_t>(i)});
             break;
         case ht::persistent:
+            if (!e.persistent_object_at(h)) return fail(rc::handle.for_handle(static_cast<unsigned>(i + 1)));
+            break;
         case ht::nv_index:
-            return fail(rc::handle.for_handle(static_cast<unsigned>(i + 1)));
+            if (!e.nv_index_at(h)) return fail(rc::handle.for_handle(static_cast<unsigned>(i + 1)));
+            break;
         case ht::hmac_session:
         case ht::policy_session:
             if (!e.session_at(h)) return fail(rc{rc::reference_h0.code() + static_cast<std::uint32_t>(i)});
@@ -297,10 +300,26 @@ std::size_t execute_command(engine<P>& e, byte_view cmd, byte_span rsp_buf, std:
             e.da.da_used = true;
             return rc::success;
         };
+        tpm_handle pin_index = 0; // a PIN Pass / PIN Fail index authorized with its authValue
         if (authorizes) {
             const std::size_t i = session_handle_index[k];
             const tpm_handle entity = c.handles[i];
             if (en->roles[i] == cmd::auth_role::dup && (!ss || !ss->is_policy())) return fail(rc::auth_type.for_session(sn));
+            c.policy_auth[i] = ss && ss->is_policy();
+            if (const auto* x = e.nv_index_at(entity)) {
+                // NV index (Part 1 §19.7, Part 3 §31): the ADMIN role needs a policy session
+                // bound to this command; reading an index never written fails before its
+                // authValue is checked (and is not a dictionary-attack failure).
+                if (en->roles[i] == cmd::auth_role::admin) {
+                    if (!ss || !ss->is_policy()) return fail(rc::auth_type.for_session(sn));
+                    if (ss->command_code != code) return fail(rc::policy_cc.for_session(sn));
+                }
+                if (code == cc::nv_read && entity == c.handles[1] && !x->has(nv_attr::written)) return fail(rc::nv_uninitialized);
+                if (!(ss && ss->is_policy()) && e.nv_pin_index(entity)) {
+                    if (!e.nv_pin_available(entity)) return fail(rc::nv_authorization);
+                    pin_index = entity;
+                }
+            }
             if (en->attrs.pp_command && entity == rh::platform && en->attrs.pp_required && !e.physical_presence)
                 return fail(rc::pp.for_session(sn));
             const tpm2b_auth* av = e.auth_value(entity);
@@ -313,7 +332,9 @@ std::size_t execute_command(engine<P>& e, byte_view cmd, byte_span rsp_buf, std:
         }
         if (!ss) { // password
             if (rc l = uses_auth_value(); !l.ok()) return fail(l);
-            if (!ct_equal(entity_auth[k].view(), detail::trim_zeros(s.hmac.view()))) return fail(auth_failure());
+            const bool ok = ct_equal(entity_auth[k].view(), detail::trim_zeros(s.hmac.view()));
+            if (pin_index) e.nv_pin_result(pin_index, ok);
+            if (!ok) return fail(auth_failure());
             continue;
         }
         if (authorizes && ss->is_policy()) {
@@ -361,7 +382,9 @@ std::size_t execute_command(engine<P>& e, byte_view cmd, byte_span rsp_buf, std:
         }
         session_crypto::auth_hmac(e.crypto, ss->auth_hash, ss->session_key.view(), key_auth, byte_view{cp.data(), ds},
                                   s.nonce.view(), ss->nonce_tpm.view(), nd, ne, s.attrs.value, byte_span{want.data(), ds});
-        if (!ct_equal(byte_view{want.data(), ds}, s.hmac.view())) return fail(auth_failure());
+        const bool hmac_ok = ct_equal(byte_view{want.data(), ds}, s.hmac.view());
+        if (pin_index) e.nv_pin_result(pin_index, hmac_ok);
+        if (!hmac_ok) return fail(auth_failure());
     }
 
     // The session value for parameter encryption.
@@ -403,6 +426,14 @@ std::size_t execute_command(engine<P>& e, byte_view cmd, byte_span rsp_buf, std:
     reader pr{params_in, &e.uctx};
     rc res = en->run(e, c, pr, w);
     if (!res.ok()) return fail(res);
+    // NV_ChangeAuth / NV_UndefineSpaceSpecial change or delete the authValue of the index the
+    // first session authorizes: the response uses the new value, an Empty Buffer for a deleted
+    // index (Part 3 §31.5, §31.15).
+    if ((code == cc::nv_change_auth || code == cc::nv_undefine_space_special) && auth_count > 0) {
+        const tpm2b_auth* av = e.auth_value(c.handles[0]);
+        entity_auth[0].clear();
+        (void)entity_auth[0].assign(av ? detail::trim_zeros(av->view()) : byte_view{});
+    }
     if (w.overflow()) return fail(rc::size);
     if (has_rh) w.patch_u32(handle_at, c.response_handle.value_or(0));
     // A command that changes the authValue that authorized it (HierarchyChangeAuth, Clear

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "vtpm/core/bytes.hpp"
+#include "vtpm/crypto/hash_info.hpp"
 #include "vtpm/engine/engine.hpp"
 #include "vtpm/engine/state.hpp"
 #include "vtpm/marshal/codec.hpp"
@@ -29,9 +30,14 @@ inline constexpr std::uint16_t state_save = 2; // engine_data::state_save
 inline constexpr std::uint16_t dictionary_attack = 8; // engine_data::dictionary_attack
 inline constexpr std::uint16_t state_clear = 9;       // engine_data::state_clear (for TPM Resume)
 inline constexpr std::uint16_t state_reset = 10;      // engine_data::state_reset (for TPM Restart/Resume)
+inline constexpr std::uint16_t nv_indices = 3; // engine_data::persistent::nv_indices (nv::store)
+inline constexpr std::uint16_t persistent_objects = 4; // engine_data::persistent::persistent_objects
 } // namespace tag
 
-/// A fingerprint of the profile: states are only loaded by a TPM with the same profile.
+/// A fingerprint of what gives a state its meaning: the PCR count and the hash algorithms
+/// (the possible PCR banks). A state is only loaded by a TPM that agrees on them. Commands and
+/// other algorithms are left out on purpose: a build with more of them (a newer vtpm, a larger
+/// profile) still loads the states of an older or smaller one.
 constexpr std::uint64_t fingerprint(const config::profile& p) {
     std::uint64_t h = 0xcbf29ce484222325ULL;
     auto mix = [&](std::uint64_t v) {
@@ -40,11 +46,8 @@ constexpr std::uint64_t fingerprint(const config::profile& p) {
             h *= 0x100000001b3ULL;
         }
     };
-    for (bool b : p.commands) mix(b);
-    for (bool b : p.algorithms) mix(b);
+    for (tpm_alg_id a : crypto::all_hash_algs) mix(p.has_alg(a));
     mix(p.limits.pcr_count);
-    mix(p.limits.max_loaded_objects);
-    mix(p.limits.nv_index_max);
     return h;
 }
 
@@ -54,6 +57,11 @@ void put_block(bytes& out, std::uint16_t t, const T& v, std::uint32_t& count) {
     bytes buf(64 * 1024);
     writer w{buf};
     marshal(w, v);
+    while (w.overflow()) { // a large block (many NV indices): retry with room for it
+        buf.assign(buf.size() * 2, 0);
+        w = writer{buf};
+        marshal(w, v);
+    }
     std::uint8_t hdr[6];
     store_be16(hdr, t);
     store_be32(hdr + 2, static_cast<std::uint32_t>(w.size()));
@@ -79,6 +87,8 @@ bytes save(engine<P>& e) {
     detail::put_block(out, tag::dictionary_attack, e.da, count);
     detail::put_block(out, tag::state_clear, e.sc, count);
     detail::put_block(out, tag::state_reset, e.sr, count);
+    detail::put_block(out, tag::nv_indices, e.nv.nv_indices, count);
+    detail::put_block(out, tag::persistent_objects, e.nv.persistent_objects, count);
     store_be32(out.data() + 8 + 12, count);
     std::array<std::uint8_t, 32> sum{};
     e.crypto.hash(alg::sha256, out, sum);
@@ -110,6 +120,8 @@ std::optional<std::string> load(engine<P>& e, byte_view in) {
     engine_data::dictionary_attack da{};
     engine_data::state_clear sc{};
     engine_data::state_reset sr{};
+    nv::store nv_indices;
+    vtpm::persistent::store persistent_objects;
     bool have_nv = false;
     for (std::uint32_t i = 0; i < count; ++i) {
         std::uint16_t t;
@@ -128,6 +140,10 @@ std::optional<std::string> load(engine<P>& e, byte_view in) {
             res = unmarshal_exact(payload, sc);
         } else if (t == tag::state_reset) {
             res = unmarshal_exact(payload, sr);
+        } else if (t == tag::nv_indices) {
+            res = unmarshal_exact(payload, nv_indices);
+        } else if (t == tag::persistent_objects) {
+            res = unmarshal_exact(payload, persistent_objects);
         } // unknown blocks: written by a newer version, skipped
         if (!res.ok()) return "vtpm: state block " + std::to_string(t) + " is malformed";
     }
@@ -135,6 +151,9 @@ std::optional<std::string> load(engine<P>& e, byte_view in) {
     if (!have_nv) return "vtpm: state has no persistent block";
     e.power_off();
     e.nv = nv;
+    e.nv.nv_indices = std::move(nv_indices);
+    for (auto& x : e.nv.nv_indices.indices) nv::refresh_name(e.crypto, x);
+    e.nv.persistent_objects = std::move(persistent_objects);
     e.saved = saved;
     e.da = da;
     e.sc = sc;

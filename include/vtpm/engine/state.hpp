@@ -7,6 +7,8 @@
 #include <array>
 #include <cstdint>
 
+#include "vtpm/engine/nv.hpp"
+#include "vtpm/engine/persistent_objects.hpp"
 #include "vtpm/spec/constants.hpp"
 #include "vtpm/types/structures.hpp"
 
@@ -49,6 +51,9 @@ struct persistent {
     std::uint32_t restart_count = 0;
     bool disable_clear = false;
     orderly_state orderly = orderly_state::none;
+    // Saved in blocks of their own (not in this structure's field list below).
+    vtpm::nv::store nv_indices;                 // defined NV indices
+    vtpm::persistent::store persistent_objects; // EvictControl'd objects
 };
 
 /// What Shutdown(STATE) preserves for TPM Resume (Part 1 §37.3): saved PCRs and counters.

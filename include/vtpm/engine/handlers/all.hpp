@@ -7,6 +7,7 @@
 #include "vtpm/engine/handlers/duplication.hpp"
 #include "vtpm/engine/handlers/hash.hpp"
 #include "vtpm/engine/handlers/hierarchy.hpp"
+#include "vtpm/engine/handlers/nv.hpp"
 #include "vtpm/engine/handlers/object.hpp"
 #include "vtpm/engine/handlers/pcr.hpp"
 #include "vtpm/engine/handlers/random.hpp"

@@ -134,7 +134,7 @@ void tpm_properties(const engine<P>& e, bool fixed_only, Put&& put) {
     put(pt::firmware_version_2, id.firmware_version_2);
     put(pt::input_buffer, static_cast<std::uint32_t>(limits::max_digest_buffer));
     put(pt::hr_transient_min, lim.max_loaded_objects);
-    put(pt::hr_persistent_min, 0); // no persistent objects yet
+    put(pt::hr_persistent_min, lim.persistent_objects_max);
     put(pt::hr_loaded_min, lim.max_loaded_sessions);
     put(pt::active_sessions_max, lim.max_active_sessions);
     put(pt::pcr_count, lim.pcr_count);
@@ -184,17 +184,24 @@ void tpm_properties(const engine<P>& e, bool fixed_only, Put&& put) {
 
     put(pt::permanent, permanent);
     put(pt::startup_clear, startup_clear);
-    put(pt::hr_nv_index, 0);
+    put(pt::hr_nv_index, static_cast<std::uint32_t>(e.nv.nv_indices.indices.size()));
     put(pt::hr_loaded, static_cast<std::uint32_t>(e.loaded_session_count()));
     put(pt::hr_loaded_avail, static_cast<std::uint32_t>(lim.max_loaded_sessions - e.loaded_session_count()));
     put(pt::hr_active, static_cast<std::uint32_t>(e.loaded_session_count() + e.saved_session_count()));
     put(pt::hr_active_avail,
         static_cast<std::uint32_t>(lim.max_active_sessions - e.loaded_session_count() - e.saved_session_count()));
     put(pt::hr_transient_avail, static_cast<std::uint32_t>(e.objects.size()) - loaded);
-    put(pt::hr_persistent, 0);
-    put(pt::hr_persistent_avail, 0);
-    put(pt::nv_counters, 0);
-    put(pt::nv_counters_avail, 0);
+    const auto persistent = static_cast<std::uint32_t>(e.nv.persistent_objects.objects.size());
+    put(pt::hr_persistent, persistent);
+    put(pt::hr_persistent_avail, lim.persistent_objects_max > persistent ? lim.persistent_objects_max - persistent : 0u);
+    {
+        // Counter indices that could still be defined: index slots and NV octets (8 each).
+        const auto& nvs = e.nv.nv_indices;
+        const std::size_t slots = lim.nv_indices_max > nvs.indices.size() ? lim.nv_indices_max - nvs.indices.size() : 0;
+        const std::size_t room = lim.nv_memory > nvs.bytes_used() ? (lim.nv_memory - nvs.bytes_used()) / 8 : 0;
+        put(pt::nv_counters, static_cast<std::uint32_t>(nvs.counters()));
+        put(pt::nv_counters_avail, static_cast<std::uint32_t>(std::min(slots, room)));
+    }
     put(pt::algorithm_set, 0);
     put(pt::loaded_curves, 0);
     put(pt::lockout_counter, e.da.failed_tries);
@@ -297,8 +304,13 @@ rc handle(engine<P>& e, get_capability, command_context&, const get_capability::
             break;
         }
         case ht::nv_index:
+            if (!failed)
+                for (const auto& x : e.nv.nv_indices.indices) page(x.handle(), x.handle());
+            break;
         case ht::persistent:
-            break; // none yet
+            if (!failed)
+                for (const auto& o : e.nv.persistent_objects.objects) page(o.handle, o.handle);
+            break;
         default:
             // Not a handle type with meaning for TPM2_GetCapability (Part 2 §7.2 Table 33).
             return rc::handle.for_param(2);

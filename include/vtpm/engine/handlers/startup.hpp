@@ -48,6 +48,8 @@ rc handle(engine<P>& e, startup, command_context& c, const startup::request& in,
     } else {
         e.sc = {};
     }
+    // NV indices: locks, CLEAR_STCLEAR, ORDERLY indices (engine/nv.hpp).
+    nv::startup(e.crypto, e.nv.nv_indices, resume, reset, e.last_startup_orderly, P::profile.limits.orderly_count);
     // PCR banks.
     for (std::size_t i = 0; i < e.banks.size(); ++i) {
         auto& b = e.banks[i];
