@@ -289,7 +289,8 @@ TEST_CASE("GetCapability(COMMANDS): the profile's commands with their TPMA_CC", 
         CHECK(p.more == 1);
         auto last = get(t, cap::commands, cc::hash_sequence_start, 10);
         CHECK(last.keys == std::vector<std::uint32_t>{cc::hash_sequence_start, cc::policy_get_digest, cc::test_parms,
-                                                  cc::policy_password, cc::create_loaded, cc::encrypt_decrypt2});
+                                                  cc::policy_password, cc::create_loaded, cc::encrypt_decrypt2,
+                                                  cc::certify_x509});
         CHECK(last.more == 0);
         auto none = get(t, cap::commands, cc::last + 1, 10);
         CHECK(none.keys.empty());
@@ -430,7 +431,8 @@ TEST_CASE("GetCapability(ALGS), PP_COMMANDS, AUDIT_COMMANDS, ECC_CURVES", "[capa
     CHECK(pp.keys.empty()); // no command of this profile always needs physical presence
     auto audit = get(t, cap::audit_commands, cc::first, 100);
     CHECK(audit.rc == 0);
-    CHECK(audit.keys.empty());
+    // TPM2_SetCommandCodeAuditStatus is always audited (Part 3 §21.1).
+    CHECK(audit.keys == std::vector<std::uint32_t>{cc::set_command_code_audit_status});
     auto curves = get(t, cap::ecc_curves, ecc_curve::nist_p192, 100);
     CHECK(curves.rc == 0);
     CHECK(curves.capability == cap::ecc_curves);

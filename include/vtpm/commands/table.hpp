@@ -6,6 +6,7 @@
 #include <tuple>
 
 #include "vtpm/commands/asymmetric.hpp"
+#include "vtpm/commands/attest.hpp"
 #include "vtpm/commands/capability.hpp"
 #include "vtpm/commands/clock.hpp"
 #include "vtpm/commands/context.hpp"
@@ -54,6 +55,10 @@ using all = list<
     get_capability, test_parms,
     // §14 Asymmetric, §15 Symmetric primitives, §20 Signing
     rsa_encrypt, rsa_decrypt, ecdh_keygen, ecdh_zgen, ecc_parameters, encrypt_decrypt, encrypt_decrypt2, hmac,
-    verify_signature, sign>;
+    verify_signature, sign,
+    // §18 Attestation
+    certify, certify_creation, quote, get_time, get_session_audit_digest, get_command_audit_digest, certify_x509,
+    // §21 Command Audit
+    set_command_code_audit_status>;
 
 } // namespace vtpm::cmd

@@ -21,6 +21,9 @@ rc handle(engine<P>& e, startup, command_context& c, const startup::request& in,
         return rc::failure;
     }
     e.last_startup_orderly = e.nv.orderly != engine_data::orderly_state::none;
+    // The command audit digest survives only an orderly shutdown (Part 1 §32).
+    if (!e.last_startup_orderly) e.audit.digest.clear();
+    e.exclusive_audit_session = 0;
     if (reset) {
         if (e.nv.orderly == engine_data::orderly_state::none && e.nv.reset_count > 0) e.nv.clock_safe = false;
         e.sr = {};
