@@ -437,7 +437,8 @@ TEST_CASE("GetCapability(ALGS), PP_COMMANDS, AUDIT_COMMANDS, ECC_CURVES", "[capa
     CHECK(pp.keys.empty()); // no command of this profile always needs physical presence
     auto audit = get(t, cap::audit_commands, cc::first, 100);
     CHECK(audit.rc == 0);
-    CHECK(audit.keys.empty());
+    // TPM2_SetCommandCodeAuditStatus is always audited (Part 3 §21.1).
+    CHECK(audit.keys == std::vector<std::uint32_t>{cc::set_command_code_audit_status});
     auto curves = get(t, cap::ecc_curves, ecc_curve::nist_p192, 100);
     CHECK(curves.rc == 0);
     CHECK(curves.capability == cap::ecc_curves);

@@ -6,6 +6,7 @@
 #include <tuple>
 
 #include "vtpm/commands/asymmetric.hpp"
+#include "vtpm/commands/attest.hpp"
 #include "vtpm/commands/capability.hpp"
 #include "vtpm/commands/clock.hpp"
 #include "vtpm/commands/context.hpp"
@@ -66,6 +67,10 @@ using all = list<
     // §31 Non-volatile Storage, §28.5 EvictControl
     nv_define_space, nv_undefine_space, nv_undefine_space_special, nv_read_public, nv_write, nv_increment, nv_extend,
     nv_set_bits, nv_write_lock, nv_global_write_lock, nv_read, nv_read_lock, nv_change_auth, nv_define_space2,
-    nv_read_public2, evict_control>;
+    nv_read_public2, evict_control,
+    // §18 Attestation
+    certify, certify_creation, quote, get_time, get_session_audit_digest, get_command_audit_digest, certify_x509,
+    // §21 Command Audit
+    set_command_code_audit_status>;
 
 } // namespace vtpm::cmd

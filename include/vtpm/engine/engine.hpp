@@ -47,6 +47,9 @@ struct command_context {
     std::optional<tpm_handle> response_handle;
     /// Per handle: its authorization came from a policy session (NV access rules, Part 3 §31).
     std::array<bool, 3> policy_auth{};
+    /// Set by a handler whose command is not command-audited this time (Part 3 §21.2: a
+    /// SetCommandCodeAuditStatus that changes the audit hash).
+    bool skip_command_audit = false;
 };
 
 template <class Platform>
@@ -72,6 +75,7 @@ public:
     engine_data::state_clear sc{};
     engine_data::state_reset sr{};
     engine_data::dictionary_attack da{};
+    engine_data::command_audit audit{}; // NV (its own block in the state format)
 
     // --- volatile -----------------------------------------------------------------------
     bool manufactured = false;
@@ -93,6 +97,8 @@ public:
     std::array<std::uint64_t, profile.limits.max_active_sessions> saved_session_seq{};
     std::array<bool, profile.limits.max_active_sessions> saved_session_policy{};
     std::uint64_t context_sequence = 0; // TPMS_CONTEXT.sequence of the last saved context
+    /// The current exclusive audit session (Part 1 §17.2), or 0.
+    tpm_handle exclusive_audit_session = 0;
     std::uint64_t clock_base = 0;   // Clock at the last power-on or ClockSet
     std::uint64_t ticks_base = 0;   // platform milliseconds at that moment
     std::uint64_t time_base = 0;    // platform milliseconds at _TPM_Init
@@ -113,6 +119,10 @@ public:
         nv = {};
         saved = {};
         da = {};
+        // Command audit: SetCommandCodeAuditStatus is always audited (Part 3 §21.1).
+        audit = {};
+        audit.alg = alg::sha256;
+        audit.set(cc::set_command_code_audit_status, true);
         for (auto* s : {&nv.eps, &nv.sps, &nv.pps}) crypto.random(*s);
         for (auto* p : {&nv.eh_proof, &nv.sh_proof, &nv.ph_proof}) crypto.random(*p);
         std::size_t i = 0;

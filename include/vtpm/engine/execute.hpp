@@ -190,7 +190,7 @@ std::size_t execute_command(engine<P>& e, byte_view cmd, byte_span rsp_buf, std:
     std::size_t auth_count = 0; // handles that need an authorization
     for (std::size_t i = 0; i < en->handle_count; ++i)
         if (en->roles[i] != cmd::auth_role::none) ++auth_count;
-    int decrypt_at = -1, encrypt_at = -1;
+    int decrypt_at = -1, encrypt_at = -1, audit_at = -1;
     if (tag == st::sessions) {
         if (en->attrs.no_sessions) return fail(rc::auth_context);
         std::uint32_t auth_size;
@@ -226,8 +226,13 @@ std::size_t execute_command(engine<P>& e, byte_view cmd, byte_span rsp_buf, std:
                 if (!sess[k]) return fail(rc{rc::reference_s0.code() + static_cast<std::uint32_t>(k)});
                 for (std::size_t j = 0; j < k; ++j)
                     if (sessions[j].handle == s.handle) return fail(rc::handle.for_session(sn)); // used twice
-                if (s.attrs.value & tpma_session::audit)
-                    return fail(rc::attributes.for_session(sn)); // audit sessions: not supported yet
+                if (s.attrs.value & tpma_session::audit) {
+                    // Session audit (Part 1 §17): HMAC sessions only, one per command.
+                    if (sess[k]->is_policy() || audit_at >= 0) return fail(rc::attributes.for_session(sn));
+                    audit_at = static_cast<int>(k);
+                } else if (s.attrs.value & (tpma_session::audit_exclusive | tpma_session::audit_reset)) {
+                    return fail(rc::attributes.for_session(sn)); // these need audit SET
+                }
                 if (s.attrs.value & tpma_session::decrypt) {
                     if (decrypt_at >= 0 || !en->attrs.decrypt) return fail(rc::attributes.for_session(sn));
                     if (sess[k]->sym_alg == alg::null) return fail(rc::symmetric.for_session(sn));
@@ -248,6 +253,10 @@ std::size_t execute_command(engine<P>& e, byte_view cmd, byte_span rsp_buf, std:
         }
         // Every "@" handle needs a session (§5.5.5).
         if (nsess < auth_count) return fail(rc::auth_missing);
+        // auditExclusive: the audit session must be the current exclusive one (Part 1 §17.3).
+        if (audit_at >= 0 && (sessions[audit_at].attrs.value & tpma_session::audit_exclusive) &&
+            e.exclusive_audit_session != sessions[audit_at].handle)
+            return fail(rc::exclusive);
     } else if (auth_count > 0) {
         return fail(rc::auth_missing);
     }
@@ -263,7 +272,9 @@ std::size_t execute_command(engine<P>& e, byte_view cmd, byte_span rsp_buf, std:
     // Names of the handles, for cpHash (only computed when an HMAC/policy session needs them).
     std::array<tpm2b_name, 3> names{};
     const bool any_session = std::any_of(sess.begin(), sess.begin() + nsess, [](auto* x) { return x != nullptr; });
-    if (any_session)
+    // Command audit (Part 1 §32), not functional in failure mode.
+    const bool command_audited = !e.failure_mode && e.audit.audited(code);
+    if (any_session || command_audited)
         for (std::size_t i = 0; i < c.handle_count; ++i) names[i] = e.entity_name(c.handles[i]);
     auto cp_hash_for = [&](tpm_alg_id h, byte_span out) {
         session_crypto::cp_hash(e.crypto, h, code, std::span<const tpm2b_name>{names.data(), c.handle_count}, params_in, out);
@@ -399,6 +410,11 @@ std::size_t execute_command(engine<P>& e, byte_view cmd, byte_span rsp_buf, std:
         return byte_view{buf.data(), n};
     };
 
+    // The cpHashes of session and command audit, over the parameters as received.
+    std::array<std::uint8_t, limits::max_digest> audit_cp{}, command_audit_cp{};
+    if (audit_at >= 0) cp_hash_for(sess[audit_at]->auth_hash, byte_span{audit_cp.data(), hash_digest_size(sess[audit_at]->auth_hash)});
+    if (command_audited) cp_hash_for(e.audit.alg, byte_span{command_audit_cp.data(), hash_digest_size(e.audit.alg)});
+
     // Decrypt the first parameter (a TPM2B) in place.
     if (decrypt_at >= 0) {
         if (received.size() < 2) return fail(rc::insufficient.for_param(1));
@@ -441,6 +457,17 @@ std::size_t execute_command(engine<P>& e, byte_view cmd, byte_span rsp_buf, std:
     for (std::size_t k = 0; k < nsess && k < auth_count; ++k)
         if (const tpm2b_auth* av = e.auth_value(c.handles[session_handle_index[k]]))
             (void)entity_auth[k].assign(detail::trim_zeros(av->view()));
+    const std::size_t response_params_end = w.size();
+    // Exclusive audit (Part 1 §17.2): a session becomes the exclusive one when it starts an
+    // audit sequence (first use, or auditReset); a command without it ends its exclusivity.
+    // Commands that allow no sessions do not change it.
+    bool audit_restart = false;
+    if (audit_at >= 0 && e.session_at(sessions[audit_at].handle)) {
+        audit_restart = !sess[audit_at]->audit || (sessions[audit_at].attrs.value & tpma_session::audit_reset);
+        if (audit_restart) e.exclusive_audit_session = sessions[audit_at].handle;
+    }
+    if (!en->attrs.no_sessions && (audit_at < 0 || sessions[audit_at].handle != e.exclusive_audit_session))
+        e.exclusive_audit_session = 0;
     if (tag == st::sessions) {
         const auto params_end = w.size();
         w.patch_u32(psize_at, static_cast<std::uint32_t>(params_end - params_start));
@@ -464,10 +491,33 @@ std::size_t execute_command(engine<P>& e, byte_view cmd, byte_span rsp_buf, std:
             if (!x.ok()) return fail(rc::failure);
         }
         const byte_view rparams{w.data() + params_start, params_end - params_start};
+        // Session audit: auditDigest := H(auditDigest || cpHash || rpHash) (Part 1 §17.1
+        // Equation 30); a new sequence starts from a Zero Digest, and a bound session loses its
+        // binding.
+        if (audit_at >= 0 && sess[audit_at]) {
+            auto* as = sess[audit_at];
+            const auto ha = as->auth_hash;
+            const auto ds = hash_digest_size(ha);
+            if (audit_restart) {
+                auto d = as->audit_digest.resize(ds);
+                std::fill(d.begin(), d.end(), std::uint8_t{0});
+                if (!as->audit) as->bound = false;
+                as->audit = true;
+            }
+            std::array<std::uint8_t, limits::max_digest> rp{};
+            session_crypto::rp_hash(e.crypto, ha, code, rparams, byte_span{rp.data(), ds});
+            auto st = e.crypto.hash_start(ha);
+            st.update(as->audit_digest.view());
+            st.update(byte_view{audit_cp.data(), ds});
+            st.update(byte_view{rp.data(), ds});
+            st.finish(as->audit_digest.resize(ds));
+        }
         for (std::size_t k = 0; k < nsess; ++k) {
             const auto& s = sessions[k];
             auto* ss = sess[k];
-            const std::uint8_t attrs = s.attrs.value & static_cast<std::uint8_t>(~(tpma_session::audit_reset | tpma_session::audit_exclusive));
+            std::uint8_t attrs = s.attrs.value & static_cast<std::uint8_t>(~(tpma_session::audit_reset | tpma_session::audit_exclusive));
+            if (static_cast<int>(k) == audit_at && e.exclusive_audit_session == s.handle)
+                attrs |= tpma_session::audit_exclusive;
             if (!ss) { // password: empty nonce, continueSession, empty hmac
                 w.u16(0);
                 w.u8(tpma_session::continue_session);
@@ -491,6 +541,7 @@ std::size_t execute_command(engine<P>& e, byte_view cmd, byte_span rsp_buf, std:
             if (!(s.attrs.value & tpma_session::continue_session)) {
                 // continueSession clear: the session ends with this command.
                 e.sessions[s.handle & 0x00FFFFFF].reset();
+                if (e.exclusive_audit_session == s.handle) e.exclusive_audit_session = 0;
             } else if (ss->is_policy() && k < auth_count) {
                 // A policy session that authorized a command starts over (Part 1 §19.7.1).
                 ss->restart_policy();
@@ -498,6 +549,25 @@ std::size_t execute_command(engine<P>& e, byte_view cmd, byte_span rsp_buf, std:
         }
     }
     if (w.overflow()) return fail(rc::size);
+    // Command audit: auditDigest := H(auditDigest || cpHash || rpHash) (Part 1 §32 Equation
+    // 55); the first event of a new log increments the audit counter.
+    if (command_audited && !c.skip_command_audit) {
+        const auto ha = e.audit.alg;
+        const auto ds = hash_digest_size(ha);
+        std::array<std::uint8_t, limits::max_digest> rp{};
+        session_crypto::rp_hash(e.crypto, ha, code, byte_view{w.data() + params_start, response_params_end - params_start},
+                                byte_span{rp.data(), ds});
+        if (e.audit.digest.empty()) {
+            ++e.audit.counter;
+            auto d = e.audit.digest.resize(ds);
+            std::fill(d.begin(), d.end(), std::uint8_t{0});
+        }
+        auto st = e.crypto.hash_start(ha);
+        st.update(e.audit.digest.view());
+        st.update(byte_view{command_audit_cp.data(), ds});
+        st.update(byte_view{rp.data(), ds});
+        st.finish(e.audit.digest.resize(ds));
+    }
     w.patch_u32(size_at, static_cast<std::uint32_t>(w.size()));
     return w.size();
 }

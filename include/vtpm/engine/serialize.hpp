@@ -32,6 +32,7 @@ inline constexpr std::uint16_t state_clear = 9;       // engine_data::state_clea
 inline constexpr std::uint16_t state_reset = 10;      // engine_data::state_reset (for TPM Restart/Resume)
 inline constexpr std::uint16_t nv_indices = 3; // engine_data::persistent::nv_indices (nv::store)
 inline constexpr std::uint16_t persistent_objects = 4; // engine_data::persistent::persistent_objects
+inline constexpr std::uint16_t command_audit = 0x10; // engine_data::command_audit
 } // namespace tag
 
 /// A fingerprint of what gives a state its meaning: the PCR count and the hash algorithms
@@ -89,6 +90,7 @@ bytes save(engine<P>& e) {
     detail::put_block(out, tag::state_reset, e.sr, count);
     detail::put_block(out, tag::nv_indices, e.nv.nv_indices, count);
     detail::put_block(out, tag::persistent_objects, e.nv.persistent_objects, count);
+    detail::put_block(out, tag::command_audit, e.audit, count);
     store_be32(out.data() + 8 + 12, count);
     std::array<std::uint8_t, 32> sum{};
     e.crypto.hash(alg::sha256, out, sum);
@@ -122,6 +124,7 @@ std::optional<std::string> load(engine<P>& e, byte_view in) {
     engine_data::state_reset sr{};
     nv::store nv_indices;
     vtpm::persistent::store persistent_objects;
+    std::optional<engine_data::command_audit> audit;
     bool have_nv = false;
     for (std::uint32_t i = 0; i < count; ++i) {
         std::uint16_t t;
@@ -144,6 +147,8 @@ std::optional<std::string> load(engine<P>& e, byte_view in) {
             res = unmarshal_exact(payload, nv_indices);
         } else if (t == tag::persistent_objects) {
             res = unmarshal_exact(payload, persistent_objects);
+        } else if (t == tag::command_audit) {
+            res = unmarshal_exact(payload, audit.emplace());
         } // unknown blocks: written by a newer version, skipped
         if (!res.ok()) return "vtpm: state block " + std::to_string(t) + " is malformed";
     }
@@ -158,6 +163,12 @@ std::optional<std::string> load(engine<P>& e, byte_view in) {
     e.da = da;
     e.sc = sc;
     e.sr = sr;
+    if (audit) {
+        e.audit = *audit;
+    } else { // a state written before command audit existed: the manufacture defaults
+        e.audit = {};
+        e.audit.set(cc::set_command_code_audit_status, true);
+    }
     e.manufactured = true;
     return std::nullopt;
 }

@@ -41,6 +41,9 @@ struct auth_session {
     std::uint32_t command_code = 0;
     bool pcr_checked = false;
     std::uint32_t pcr_update_counter = 0;
+    // Session audit (Part 1 §17): set once the session has been used with audit SET.
+    bool audit = false;
+    tpm2b_digest audit_digest;
 
     ~auth_session() { secure_zero(session_key.buffer.data(), session_key.buffer.size()); }
     auth_session() = default;
@@ -139,4 +142,4 @@ rc param_crypt(C& c, const auth_session& s, byte_view session_value, byte_view n
 #include <boost/hana/adapt_struct.hpp>
 BOOST_HANA_ADAPT_STRUCT(vtpm::auth_session, type, auth_hash, session_key, nonce_tpm, nonce_caller, sym_alg, sym_key_bits,
                         bound, bind_name, policy_digest, need_auth_value, need_password, command_code, pcr_checked,
-                        pcr_update_counter);
+                        pcr_update_counter, audit, audit_digest);

@@ -93,6 +93,25 @@ struct dictionary_attack {
     [[nodiscard]] bool in_lockout() const noexcept { return max_tries == 0 || failed_tries >= max_tries; }
 };
 
+/// Command audit (Part 1 §32): the audit hash, the audit counter (NV), the audited command
+/// codes (a bit per code from TPM_CC_FIRST) and the audit digest register (empty: cleared).
+struct command_audit {
+    tpm_alg_id alg = alg::sha256;
+    std::uint64_t counter = 0;
+    std::array<std::uint8_t, (cc::last - cc::first + 1 + 7) / 8> commands{};
+    tpm2b_digest digest;
+
+    [[nodiscard]] bool audited(tpm_cc c) const noexcept {
+        return c >= cc::first && c <= cc::last && (commands[(c - cc::first) / 8] >> ((c - cc::first) % 8) & 1);
+    }
+    void set(tpm_cc c, bool on) noexcept {
+        if (c < cc::first || c > cc::last) return;
+        const auto bit = static_cast<std::uint8_t>(1u << ((c - cc::first) % 8));
+        auto& b = commands[(c - cc::first) / 8];
+        b = static_cast<std::uint8_t>(on ? (b | bit) : (b & ~bit));
+    }
+};
+
 } // namespace vtpm::engine_data
 
 // Field lists for the state format (engine/serialize.hpp). A block's field list is frozen
@@ -112,3 +131,4 @@ BOOST_HANA_ADAPT_STRUCT(vtpm::engine_data::state_reset, null_proof, null_seed, p
                         object_context_id);
 BOOST_HANA_ADAPT_STRUCT(vtpm::engine_data::state_save, valid, banks, pcr_update_counter, pcr_auth,
                         startup_clear_flags);
+BOOST_HANA_ADAPT_STRUCT(vtpm::engine_data::command_audit, alg, counter, commands, digest);

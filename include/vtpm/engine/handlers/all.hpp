@@ -1,7 +1,9 @@
 // Every command handler. Include before instantiating tpm<Platform>.
 #pragma once
 #include "vtpm/engine/handlers/asymmetric.hpp"
+#include "vtpm/engine/handlers/attest.hpp"
 #include "vtpm/engine/handlers/capability.hpp"
+#include "vtpm/engine/handlers/certify_x509.hpp"
 #include "vtpm/engine/handlers/clock.hpp"
 #include "vtpm/engine/handlers/context.hpp"
 #include "vtpm/engine/handlers/duplication.hpp"

@@ -209,8 +209,8 @@ void tpm_properties(const engine<P>& e, bool fixed_only, Put&& put) {
     put(pt::lockout_interval, e.da.recovery_time);
     put(pt::lockout_recovery, e.da.lockout_recovery);
     put(pt::nv_write_recovery, 0);
-    put(pt::audit_counter_0, 0);
-    put(pt::audit_counter_1, 0);
+    put(pt::audit_counter_0, static_cast<std::uint32_t>(e.audit.counter >> 32));
+    put(pt::audit_counter_1, static_cast<std::uint32_t>(e.audit.counter));
 }
 
 /// Offer every TPM_PT_PCR property in tag order (Part 2 §6.14 Table 29), derived from the
@@ -338,8 +338,13 @@ rc handle(engine<P>& e, get_capability, command_context&, const get_capability::
         break;
     }
     case cap::audit_commands: {
-        // No command is set for audit (TPM2_SetCommandCodeAuditStatus is not implemented).
+        // The commands set for command audit (TPM2_SetCommandCodeAuditStatus).
         detail::cap_page page{data.data.emplace<cap::audit_commands>(), property, count};
+        if (!failed)
+            for (std::size_t i = 0; i < dispatch_table<P>.size(); ++i) {
+                const auto code = static_cast<tpm_cc>(cc::first + i);
+                if (dispatch_table<P>[i].present() && e.audit.audited(code)) page(code, code);
+            }
         more = page.more();
         break;
     }

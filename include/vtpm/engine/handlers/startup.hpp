@@ -26,6 +26,9 @@ rc handle(engine<P>& e, startup, command_context& c, const startup::request& in,
     if (!e.last_startup_orderly && e.da.da_used && e.da.failed_tries < e.da.max_tries) ++e.da.failed_tries;
     e.da.da_used = false;
     if (e.da.lockout_recovery == 0) e.da.lockout_auth_locked = false; // a reboot is the recovery
+    // The command audit digest survives only an orderly shutdown (Part 1 §32).
+    if (!e.last_startup_orderly) e.audit.digest.clear();
+    e.exclusive_audit_session = 0;
     if (reset) {
         if (e.nv.orderly == engine_data::orderly_state::none && e.nv.reset_count > 0) e.nv.clock_safe = false;
         e.sr = {};
