@@ -288,9 +288,14 @@ TEST_CASE("GetCapability(COMMANDS): the profile's commands with their TPMA_CC", 
         CHECK(p.keys == std::vector<std::uint32_t>{cc::pcr_extend, cc::pcr_set_auth_value});
         CHECK(p.more == 1);
         auto last = get(t, cap::commands, cc::hash_sequence_start, 10);
-        CHECK(last.keys == std::vector<std::uint32_t>{cc::hash_sequence_start, cc::policy_get_digest, cc::test_parms,
-                                                  cc::policy_password, cc::create_loaded, cc::encrypt_decrypt2});
-        CHECK(last.more == 0);
+        CHECK(last.keys == std::vector<std::uint32_t>{cc::hash_sequence_start, cc::policy_physical_presence,
+                                                  cc::policy_duplication_select, cc::policy_get_digest, cc::test_parms,
+                                                  cc::policy_password, cc::policy_nv_written, cc::policy_template,
+                                                  cc::create_loaded, cc::encrypt_decrypt2});
+        CHECK(last.more == 1); // PolicyCapability and PolicyParameters follow
+        auto tail = get(t, cap::commands, cc::encrypt_decrypt2 + 1, 10);
+        CHECK(tail.keys == std::vector<std::uint32_t>{cc::policy_capability, cc::policy_parameters});
+        CHECK(tail.more == 0);
         auto none = get(t, cap::commands, cc::last + 1, 10);
         CHECK(none.keys.empty());
         CHECK(none.more == 0);
