@@ -16,6 +16,7 @@
 #include "vtpm/commands/nv.hpp"
 #include "vtpm/commands/object.hpp"
 #include "vtpm/commands/pcr.hpp"
+#include "vtpm/commands/policy.hpp"
 #include "vtpm/commands/random.hpp"
 #include "vtpm/commands/session.hpp"
 #include "vtpm/commands/signing.hpp"
@@ -43,7 +44,9 @@ using all = list<
     hash, hash_sequence_start, sequence_update, sequence_complete, event_sequence_complete,
     // §11 Sessions, §23 Enhanced Authorization
     start_auth_session, policy_restart, policy_pcr, policy_command_code, policy_auth_value, policy_password,
-    policy_get_digest,
+    policy_get_digest, policy_signed, policy_secret, policy_ticket, policy_or, policy_locality, policy_counter_timer,
+    policy_physical_presence, policy_cp_hash, policy_name_hash, policy_duplication_select, policy_authorize,
+    policy_nv_written, policy_template, policy_capability, policy_parameters,
     // §12 Object, §24.1 CreatePrimary
     create, load, load_external, read_public, unseal, object_change_auth, create_loaded, create_primary,
     // §16 Random

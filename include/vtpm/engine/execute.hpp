@@ -9,6 +9,7 @@
 
 #include "vtpm/commands/table.hpp"
 #include "vtpm/engine/engine.hpp"
+#include "vtpm/engine/policy.hpp"
 #include "vtpm/marshal/codec.hpp"
 
 namespace vtpm {
@@ -333,6 +334,19 @@ std::size_t execute_command(engine<P>& e, byte_view cmd, byte_span rsp_buf, std:
             }
             if (en->attrs.pp_command && entity == rh::platform && en->attrs.pp_required && !e.physical_presence)
                 return fail(rc::pp.for_session(sn));
+            // Part 3 §5.6 items 5-7: objects whose ADMIN role needs a policy (adminWithPolicy),
+            // whose USER role accepts only a policy (userWithAuth CLEAR), and ADMIN / DUP
+            // policies that name their command.
+            const bool by_policy = ss && ss->is_policy();
+            if (const auto* o = e.object_at(entity); o && !by_policy) {
+                if (en->roles[i] == cmd::auth_role::admin && o->has(object_attr::admin_with_policy))
+                    return fail(rc::auth_type.for_session(sn));
+                if (en->roles[i] == cmd::auth_role::user && !o->has(object_attr::user_with_auth))
+                    return fail(rc::policy_fail.for_session(sn));
+            }
+            if (by_policy && ss->type != se::trial && ss->command_code == 0 &&
+                (en->roles[i] == cmd::auth_role::admin || en->roles[i] == cmd::auth_role::dup))
+                return fail(rc::policy_fail.for_session(sn));
             const tpm2b_auth* av = e.auth_value(entity);
             if (!av) return fail(rc::auth_unavailable);
             (void)entity_auth[k].assign(detail::trim_zeros(av->view()));
@@ -351,6 +365,10 @@ std::size_t execute_command(engine<P>& e, byte_view cmd, byte_span rsp_buf, std:
         if (authorizes && ss->is_policy()) {
             // Part 3 §5.6 item 8, in its order.
             if (ss->type == se::trial) return fail(rc::policy_fail.for_session(sn));
+            if (rc x = policy::checks_before_digest(e, *ss, code, std::span<const tpm2b_name>{names.data(), c.handle_count},
+                                                    params_in, sn);
+                !x.ok())
+                return fail(x);
             if (ss->command_code != 0 && ss->command_code != code) return fail(rc::policy_cc.for_session(sn));
             // The DUP role needs a policy that selects the command (Part 3 §4.2.10, §5.6).
             if (en->roles[session_handle_index[k]] == cmd::auth_role::dup && ss->command_code != code)
@@ -360,6 +378,10 @@ std::size_t execute_command(engine<P>& e, byte_view cmd, byte_span rsp_buf, std:
             const auto pol = e.auth_policy(c.handles[session_handle_index[k]]);
             if (!pol || pol->alg != ss->auth_hash || !(pol->digest == ss->policy_digest))
                 return fail(rc::policy_fail.for_session(sn));
+            if (rc x = policy::checks_after_digest(e, *ss, code, c.locality, params_in, sn); !x.ok()) return fail(x);
+            // PolicySecret needs the authValue: a policy session for it must ask for it (Part 3 §23.4).
+            if (code == cc::policy_secret && !ss->need_auth_value && !ss->need_password)
+                return fail(rc::mode.for_session(sn));
             if (ss->need_password) {
                 if (rc l = uses_auth_value(); !l.ok()) return fail(l);
                 if (!ct_equal(entity_auth[k].view(), detail::trim_zeros(s.hmac.view()))) return fail(auth_failure());
@@ -477,6 +499,8 @@ std::size_t execute_command(engine<P>& e, byte_view cmd, byte_span rsp_buf, std:
             if (!sess[k] || !e.session_at(sessions[k].handle)) { sess[k] = nullptr; continue; }
             sess[k]->nonce_caller = sessions[k].nonce;
             e.crypto.random(sess[k]->nonce_tpm.resize(hash_digest_size(sess[k]->auth_hash)));
+            sess[k]->start_time = e.time(); // startTime follows nonceTPM (Part 1 §16.7.8)
+            sess[k]->time_epoch = policy::time_epoch(e);
         }
         // Encrypt the first response parameter (a TPM2B).
         if (encrypt_at >= 0 && sess[encrypt_at] && params_end - params_start >= 2) {

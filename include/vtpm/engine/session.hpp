@@ -44,6 +44,18 @@ struct auth_session {
     // Session audit (Part 1 §17): set once the session has been used with audit SET.
     bool audit = false;
     tpm2b_digest audit_digest;
+    // Deferred policy assertions (Part 3 §23.2.4).
+    tpm2b_digest cp_hash;           // PolicyCpHash, PolicySigned/Secret/Ticket cpHashA
+    tpm2b_digest name_hash;         // PolicyNameHash, PolicyDuplicationSelect
+    tpm2b_digest template_hash;     // PolicyTemplate
+    tpm2b_digest params_hash;       // PolicyParameters
+    std::uint8_t command_locality = 0; // PolicyLocality: 0 = any, else TPMA_LOCALITY or an extended locality
+    bool pp_required = false;       // PolicyPhysicalPresence
+    bool check_nv_written = false;  // PolicyNvWritten
+    bool nv_written_state = false;
+    std::uint64_t start_time = 0;   // Time (ms) when the current nonceTPM was made
+    std::uint64_t timeout = 0;      // Time (ms) after which the policy has expired; 0 = none
+    std::uint64_t time_epoch = 0;   // the boot cycle of start_time (resetCount, restartCount)
 
     ~auth_session() { secure_zero(session_key.buffer.data(), session_key.buffer.size()); }
     auth_session() = default;
@@ -56,6 +68,13 @@ struct auth_session {
         std::fill(policy_digest.buffer.begin(), policy_digest.buffer.end(), 0);
         need_auth_value = need_password = pcr_checked = false;
         command_code = 0;
+        cp_hash.clear();
+        name_hash.clear();
+        template_hash.clear();
+        params_hash.clear();
+        command_locality = 0;
+        pp_required = check_nv_written = nv_written_state = false;
+        timeout = 0;
     }
 };
 
@@ -142,4 +161,6 @@ rc param_crypt(C& c, const auth_session& s, byte_view session_value, byte_view n
 #include <boost/hana/adapt_struct.hpp>
 BOOST_HANA_ADAPT_STRUCT(vtpm::auth_session, type, auth_hash, session_key, nonce_tpm, nonce_caller, sym_alg, sym_key_bits,
                         bound, bind_name, policy_digest, need_auth_value, need_password, command_code, pcr_checked,
-                        pcr_update_counter, audit, audit_digest);
+                        pcr_update_counter, audit, audit_digest, cp_hash, name_hash, template_hash,
+                        command_locality, pp_required, check_nv_written, nv_written_state, start_time, timeout,
+                        time_epoch, params_hash);

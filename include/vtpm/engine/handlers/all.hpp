@@ -12,6 +12,7 @@
 #include "vtpm/engine/handlers/nv.hpp"
 #include "vtpm/engine/handlers/object.hpp"
 #include "vtpm/engine/handlers/pcr.hpp"
+#include "vtpm/engine/handlers/policy.hpp"
 #include "vtpm/engine/handlers/random.hpp"
 #include "vtpm/engine/handlers/session.hpp"
 #include "vtpm/engine/handlers/signing.hpp"

@@ -107,6 +107,8 @@ rc handle(engine<P>& e, start_auth_session, command_context& c, const start_auth
         if (!r.ok()) return rc::failure;
     }
     s.restart_policy();
+    s.start_time = e.time();
+    s.time_epoch = (std::uint64_t{e.nv.reset_count} << 32) | e.nv.restart_count; // policy::time_epoch
     out.nonce_tpm = s.nonce_tpm;
     e.sessions[*slot] = s;
     c.response_handle = engine<P>::session_handle(*slot, s.is_policy());
