@@ -2,7 +2,10 @@
 // both in this process, each run from a freshly manufactured TPM, and reports the median time
 // of every command per implementation and their ratio.
 //
-//   vtpm_bench [--workloads DIR] [--iterations N] [--warmup N] [--repeat R]
+// Beside each command that performs one main cryptographic operation it also times that
+// operation called directly on Botan (primitives.hpp), so the command's overhead shows.
+//
+//   vtpm_bench [--workloads DIR] [--iterations N] [--warmup N] [--repeat R] [--no-primitives]
 //              [--targets vtpm,libtpms] [--out-md FILE] [--out-dat FILE] [names...]
 #include <algorithm>
 #include <array>
@@ -29,6 +32,7 @@
 #include <libtpms/tpm_library.h>
 #include <libtpms/tpm_memory.h>
 
+#include "primitives.hpp"
 #include "workload.hpp"
 
 #ifndef VTPM_BENCH_WORKLOAD_DIR
@@ -166,6 +170,7 @@ bool is_retry(std::uint32_t rc) { return rc == 0x922 || rc == 0x908 || rc == 0x9
 
 struct samples {
     std::map<std::string, std::vector<double>> us;  // NAME → microseconds
+    std::map<std::string, std::vector<double>> primitive_us;  // NAME → its primitive, interleaved
     std::size_t resends = 0;
 };
 
@@ -176,7 +181,10 @@ struct stop_reason {
 
 class replayer {
 public:
-    replayer(const workload& w, target& t, samples& s) : w_(w), t_(t), s_(s) {}
+    /// With `primitives`, every timed command that maps to a primitive (primitives.hpp) is
+    /// followed by one timed call of that primitive, so both see the same machine load.
+    replayer(const workload& w, target& t, samples& s, bool primitives)
+        : w_(w), t_(t), s_(s), primitives_(primitives) {}
 
     /// One run: fresh TPM, setup, warm-up, timed loop, teardown.
     std::optional<stop_reason> run(std::size_t iterations, std::size_t warmup) {
@@ -206,8 +214,21 @@ private:
                 if (auto r = one(c, true)) return r;
         } catch (const vtpm::bench::workload_error& e) {
             return stop_reason{std::string(t_.name()) + ": " + e.what()};
+        } catch (const std::exception& e) {
+            return stop_reason{std::string("a primitive failed: ") + e.what()};
         }
         return std::nullopt;
+    }
+
+    /// One timed call of the primitive of line `c`, if it has one.
+    void time_primitive(const command_line& c) {
+        auto it = calls_.find(c.name);
+        if (it == calls_.end()) it = calls_.emplace(c.name, vtpm::bench::prepare_primitive(c.name)).first;
+        if (!it->second) return;
+        auto t0 = clock_type::now();
+        it->second();
+        auto t1 = clock_type::now();
+        s_.primitive_us[c.name].push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
     }
 
     std::optional<stop_reason> one(const command_line& c, bool timed) {
@@ -228,7 +249,10 @@ private:
         }
         if (rc != c.expected_rc) return fail(c, "returned " + hex_rc(rc) + ", expected " + hex_rc(c.expected_rc));
         vtpm::bench::apply_captures(w_, c, rsp, vars_);
-        if (timed) s_.us[c.name].push_back(std::chrono::duration<double, std::micro>(took).count());
+        if (timed) {
+            s_.us[c.name].push_back(std::chrono::duration<double, std::micro>(took).count());
+            if (primitives_) time_primitive(c);
+        }
         return std::nullopt;
     }
 
@@ -243,6 +267,8 @@ private:
     const workload& w_;
     target& t_;
     samples& s_;
+    bool primitives_;
+    std::map<std::string, vtpm::bench::primitive_call> calls_;
     vtpm::bench::variables vars_;
     byte_vector command_;
 };
@@ -273,22 +299,28 @@ struct options {
     std::string dir = VTPM_BENCH_WORKLOAD_DIR;
     std::optional<std::size_t> iterations, warmup;
     std::size_t repeat = 1;
-    bool run_vtpm = true, run_libtpms = true;
+    bool run_vtpm = true, run_libtpms = true, primitives = true;
     std::string out_md, out_dat;
     std::vector<std::string> names;
+    std::vector<std::size_t> fresh_runs; ///< per name: R of NAME@R, 0 if none
 };
 
 constexpr const char* usage =
     "usage: vtpm_bench [--workloads DIR] [--iterations|-n N] [--warmup|-w N] [--repeat|-r R]\n"
-    "                  [--targets vtpm,libtpms] [--out-md FILE] [--out-dat FILE] [names...]\n"
+    "                  [--no-primitives] [--targets vtpm,libtpms] [--out-md FILE] [--out-dat FILE]\n"
+    "                  [names...]\n"
     "Replays DIR/*.tpmw (or the named ones) on vtpm and libtpms and prints per command the\n"
-    "median time in microseconds and the ratio vtpm/libtpms.\n"
+    "median time in microseconds, the ratio vtpm/libtpms, the time of the raw Botan primitive\n"
+    "the command performs and vtpm's overhead beyond it.\n"
     "  --iterations N  loop iterations (default: the workload's !iterations)\n"
     "  --warmup N      untimed loop iterations first (default: iterations/20, 1..20)\n"
     "  --repeat R      whole runs from a fresh TPM per implementation (default 1)\n"
+    "  --no-primitives do not time the raw primitives\n"
     "  --targets LIST  vtpm, libtpms or both (default)\n"
     "  --out-md FILE   markdown table and the list of skipped workloads\n"
-    "  --out-dat FILE  gnuplot data: index label vtpm_us libtpms_us ratio\n";
+    "  --out-dat FILE  gnuplot data: index label vtpm_us libtpms_us ratio\n"
+    "A name NAME@R runs that workload R times from a fresh TPM with one iteration and no\n"
+    "warm-up (one sample per new primary seed), whatever the options say.\n";
 
 std::optional<std::size_t> to_count(const std::string& s, bool allow_zero) {
     if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos || s.size() > 9) return std::nullopt;
@@ -331,6 +363,8 @@ std::optional<options> parse_options(int argc, char** argv) {
             auto n = count(false);
             if (!n) return std::nullopt;
             o.repeat = *n;
+        } else if (a == "--no-primitives") {
+            o.primitives = false;
         } else if (a == "--targets") {
             auto v = value();
             if (!v) return std::nullopt;
@@ -356,7 +390,18 @@ std::optional<options> parse_options(int argc, char** argv) {
             std::cerr << "vtpm: bench: unknown option " << a << " (see --help)\n";
             return std::nullopt;
         } else {
+            std::size_t fresh = 0;
+            if (auto at = a.find('@'); at != std::string::npos) {
+                auto r = to_count(a.substr(at + 1), false);
+                if (!r) {
+                    std::cerr << "vtpm: bench: '" << a << "': NAME@R wants a positive whole number R\n";
+                    return std::nullopt;
+                }
+                fresh = *r;
+                a.resize(at);
+            }
             o.names.push_back(a);
+            o.fresh_runs.push_back(fresh);
         }
     }
     return o;
@@ -366,15 +411,33 @@ struct row {
     std::string workload, command;
     std::size_t n = 0;
     std::optional<double> vtpm_us, libtpms_us;
+    std::optional<double> primitive_us; ///< the raw Botan primitive (primitives.hpp)
     [[nodiscard]] std::optional<double> ratio() const {
         if (vtpm_us && libtpms_us && *libtpms_us > 0) return *vtpm_us / *libtpms_us;
         return std::nullopt;
+    }
+    /// vtpm's time beyond the raw primitive.
+    [[nodiscard]] std::optional<double> overhead() const {
+        if (vtpm_us && primitive_us) return *vtpm_us - *primitive_us;
+        return std::nullopt;
+    }
+    /// The targets this line misses: every line at most 1.0x libtpms, RSA private-key
+    /// operations (Sign.RSA*, RSA_Decrypt*) at most 0.4x, at most 2 µs beyond the primitive.
+    [[nodiscard]] std::string missed() const {
+        std::string m;
+        auto add = [&](const char* t) { m += m.empty() ? t : std::string(", ") + t; };
+        auto r = ratio();
+        const bool rsa_private = command.starts_with("Sign.RSA") || command.starts_with("RSA_Decrypt");
+        if (r && *r > 1.0) add("ratio > 1");
+        else if (r && rsa_private && *r > 0.4) add("RSA ratio > 0.4");
+        if (auto o = overhead(); o && *o > 2.0) add("overhead > 2 µs");
+        return m;
     }
 };
 
 struct workload_report {
     std::string name;
-    std::size_t iterations = 0, warmup = 0;
+    std::size_t runs = 1, iterations = 0, warmup = 0;
     std::vector<row> rows;
     std::optional<std::string> skipped;
     std::size_t vtpm_resends = 0, libtpms_resends = 0;
@@ -388,15 +451,18 @@ std::string fixed(std::optional<double> v, int decimals) {
 }
 
 void print_console(const workload_report& r) {
-    std::printf("\n== %s (%zu iterations, %zu warm-up)\n", r.name.c_str(), r.iterations, r.warmup);
+    std::printf("\n== %s (%zu run(s), %zu iterations, %zu warm-up)\n", r.name.c_str(), r.runs, r.iterations,
+                r.warmup);
     if (r.skipped) {
         std::printf("   skipped: %s\n", r.skipped->c_str());
         return;
     }
-    std::printf("   %-30s %7s %12s %12s %8s\n", "command", "n", "vtpm µs", "libtpms µs", "ratio");
+    std::printf("   %-30s %7s %12s %12s %8s %12s %12s\n", "command", "n", "vtpm µs", "libtpms µs", "ratio",
+                "primitive µs", "overhead µs");
     for (const auto& x : r.rows)
-        std::printf("   %-30s %7zu %12s %12s %8s\n", x.command.c_str(), x.n, fixed(x.vtpm_us, 2).c_str(),
-                    fixed(x.libtpms_us, 2).c_str(), fixed(x.ratio(), 2).c_str());
+        std::printf("   %-30s %7zu %12s %12s %8s %12s %12s\n", x.command.c_str(), x.n, fixed(x.vtpm_us, 2).c_str(),
+                    fixed(x.libtpms_us, 2).c_str(), fixed(x.ratio(), 2).c_str(), fixed(x.primitive_us, 2).c_str(),
+                    fixed(x.overhead(), 2).c_str());
     if (r.libtpms_resends || r.vtpm_resends)
         std::printf("   resends after a retry warning: vtpm %zu, libtpms %zu\n", r.vtpm_resends, r.libtpms_resends);
     std::fflush(stdout);
@@ -405,25 +471,56 @@ void print_console(const workload_report& r) {
 bool write_md(const std::string& path, const std::vector<workload_report>& reports, const options& o,
               double overhead_us) {
     std::ofstream out(path);
-    out << "| workload | command | n | vtpm median µs | libtpms median µs | ratio vtpm/libtpms |\n"
-        << "|---|---|---:|---:|---:|---:|\n";
+    out << "| workload | command | n | vtpm median µs | libtpms median µs | ratio vtpm/libtpms "
+           "| primitive median µs | vtpm overhead µs | targets missed |\n"
+        << "|---|---|---:|---:|---:|---:|---:|---:|---|\n";
     for (const auto& r : reports)
         for (const auto& x : r.rows) {
             auto ratio = x.ratio();
             std::string rs = fixed(ratio, 2);
             if (ratio && *ratio > 1.0) rs = "**" + rs + "**";
             out << "| " << x.workload << " | " << x.command << " | " << x.n << " | " << fixed(x.vtpm_us, 2) << " | "
-                << fixed(x.libtpms_us, 2) << " | " << rs << " |\n";
+                << fixed(x.libtpms_us, 2) << " | " << rs << " | " << fixed(x.primitive_us, 2) << " | "
+                << fixed(x.overhead(), 2) << " | " << x.missed() << " |\n";
         }
-    out << "\nRuns: " << o.repeat << " per implementation and workload, each from a freshly manufactured TPM. "
+    // The primitive behind each command of the table.
+    std::vector<std::string> mapped;
+    for (const auto& r : reports)
+        for (const auto& x : r.rows)
+            if (x.primitive_us && std::find(mapped.begin(), mapped.end(), x.command) == mapped.end())
+                mapped.push_back(x.command);
+    if (!mapped.empty()) {
+        out << "\nPrimitive: the main cryptographic operation of the command, called directly on Botan "
+            << "(`tests/bench/primitives.cpp`), same algorithm, key type and data size, timed in the same run "
+            << "(one call right after each timed command, in the runs of both implementations so that both "
+            << "are perturbed alike; the median is over the calls made beside vtpm's commands; setup and "
+            << "teardown lines, which give fewer than 11 samples, take "
+            << "the median of a separate loop of at least 11 calls). Key and operation objects (`PK_Signer`, `PK_Verifier`, "
+            << "`Cipher_Mode`, ...) are made once per key outside the timing, as an application holding the key "
+            << "would. **vtpm overhead = vtpm median − primitive median**: unmarshalling, authorization, object "
+            << "lookup, marshalling, per-key setup repeated on every call, and any other work of the command. "
+            << "Key generation rows compare random searches (their times vary from sample to sample), so their "
+            << "overhead is only indicative. The primitive repeats one operation on warm caches while a "
+            << "workload command follows other commands, so a few µs of a line's overhead can be cache misses "
+            << "(compare the same command repeated alone). Targets: every line at most 1.0× libtpms; RSA private-key lines "
+            << "(Sign.RSA*, RSA_Decrypt*) at most 0.4×; at most 2 µs of overhead. "
+            << "Lines without a primitive (`-`) do no single dominant cryptographic operation.\n"
+            << "\n| command | primitive timed |\n|---|---|\n";
+        for (const auto& c : mapped)
+            if (const auto* p = vtpm::bench::find_primitive(c))
+                out << "| " << c << " | " << p->description << " |\n";
+    }
+    out << "\nRuns: " << o.repeat << " per implementation and workload unless the table below says otherwise, "
+        << "each from a freshly manufactured TPM. "
         << "Timer: one `steady_clock::now()` pair costs a median " << fixed(overhead_us * 1000, 0)
         << " ns here; it is part of every sample (not subtracted), which matters for sub-microsecond rows.\n";
-    out << "\n| workload | iterations | warm-up | result | resends (vtpm / libtpms) |\n|---|---:|---:|---|---|\n";
+    out << "\n| workload | runs | iterations | warm-up | result | resends (vtpm / libtpms) |\n"
+        << "|---|---:|---:|---:|---|---|\n";
     for (const auto& r : reports) {
         std::string result = r.skipped ? "skipped: " + *r.skipped : "ran";
         for (auto& ch : result)
             if (ch == '|') ch = '/';
-        out << "| " << r.name << " | " << r.iterations << " | " << r.warmup << " | " << result << " | "
+        out << "| " << r.name << " | " << r.runs << " | " << r.iterations << " | " << r.warmup << " | " << result << " | "
             << r.vtpm_resends << " / " << r.libtpms_resends << " |\n";
     }
     return bool(out.flush());
@@ -473,8 +570,10 @@ int main(int argc, char** argv) {
             status = 1;
         }
     }
+    std::vector<std::size_t> fresh_runs(workloads.size(), 0);
     if (!o.names.empty()) {
         std::vector<workload> chosen;
+        fresh_runs = o.fresh_runs;
         for (const auto& n : o.names) {
             auto it = std::find_if(workloads.begin(), workloads.end(), [&](const workload& w) {
                 auto stem = std::filesystem::path(w.file).stem().string();
@@ -503,16 +602,23 @@ int main(int argc, char** argv) {
                 overhead_us * 1000);
 
     std::vector<workload_report> reports;
-    for (const auto& w : workloads) {
+    for (std::size_t wi = 0; wi < workloads.size(); ++wi) {
+        const workload& w = workloads[wi];
         workload_report rep;
         rep.name = w.name;
+        rep.runs = o.repeat;
         rep.iterations = o.iterations.value_or(w.iterations);
         rep.warmup = o.warmup.value_or(std::clamp<std::size_t>(rep.iterations / 20, 1, 20));
+        if (fresh_runs[wi] != 0) {
+            rep.runs = fresh_runs[wi];
+            rep.iterations = 1;
+            rep.warmup = 0;
+        }
         if (w.loop.empty()) rep.warmup = 0;
         std::map<std::string, samples> by_target;
-        for (std::size_t r = 0; r < o.repeat && !rep.skipped; ++r)
+        for (std::size_t r = 0; r < rep.runs && !rep.skipped; ++r)
             for (auto* t : targets) {
-                replayer rp(w, *t, by_target[t->name()]);
+                replayer rp(w, *t, by_target[t->name()], o.primitives);
                 if (auto why = rp.run(rep.iterations, rep.warmup)) {
                     rep.skipped = why->text;
                     break;
@@ -535,6 +641,21 @@ int main(int argc, char** argv) {
                 }
                 rep.rows.push_back(std::move(x));
             }
+            // The primitive samples taken beside vtpm's commands (both implementations' runs
+            // make the calls, so both see the same perturbation; vtpm's are the ones that
+            // share its conditions); lines with fewer than 11 (setup, teardown) use a separate
+            // loop of calls instead.
+            if (o.primitives)
+                for (auto& x : rep.rows) {
+                    std::vector<double> p = by_target[o.run_vtpm ? "vtpm" : "libtpms"].primitive_us[x.command];
+                    try {
+                        x.primitive_us = p.size() >= 11 ? std::optional<double>(median(std::move(p)))
+                                                        : vtpm::bench::time_primitive(x.command, x.n);
+                    } catch (const std::exception& e) {
+                        std::cerr << "vtpm: bench: primitive of " << x.command << " failed: " << e.what() << "\n";
+                        status = 1;
+                    }
+                }
             rep.vtpm_resends = by_target["vtpm"].resends;
             rep.libtpms_resends = by_target["libtpms"].resends;
         }
