@@ -6,6 +6,8 @@
 #include <vector>
 
 #include <vtpm/commands/table.hpp>
+#include <vtpm/types/attest.hpp>
+#include <vtpm/types/nv.hpp>
 #include <vtpm/types/objects.hpp>
 #include <vtpm/types/structures.hpp>
 
@@ -33,7 +35,9 @@ using structures = type_list<vtpm::tpmt_ha, vtpm::tpm2b_digest, vtpm::tpm2b_max_
                              vtpm::tpm2b_public, vtpm::tpmt_sensitive, vtpm::tpm2b_sensitive, vtpm::tpm2b_private,
                              vtpm::tpms_context, vtpm::tpmt_signature, vtpm::tpmt_public_parms,
                              vtpm::tpm2b_sensitive_create, vtpm::tpms_creation_data, vtpm::tpmt_sym_def,
-                             vtpm::tpmt_tk_creation, vtpm::tpm2b_ecc_point>;
+                             vtpm::tpmt_tk_creation, vtpm::tpm2b_ecc_point, vtpm::tpms_attest, vtpm::tpm2b_attest,
+                             vtpm::tpmt_tk_verified, vtpm::tpmt_tk_auth, vtpm::tpms_nv_public, vtpm::tpm2b_nv_public,
+                             vtpm::tpm2b_nv_public_2>;
 
 template <class... T>
 void dispatch(type_list<T...>, std::uint8_t which, std::span<const std::uint8_t> in) {
