@@ -9,6 +9,7 @@
 #include "vtpm/commands/capability.hpp"
 #include "vtpm/commands/clock.hpp"
 #include "vtpm/commands/context.hpp"
+#include "vtpm/commands/ephemeral.hpp"
 #include "vtpm/commands/hash.hpp"
 #include "vtpm/commands/object.hpp"
 #include "vtpm/commands/pcr.hpp"
@@ -53,7 +54,13 @@ using all = list<
     // §30 Capability
     get_capability, test_parms,
     // §14 Asymmetric, §15 Symmetric primitives, §20 Signing
-    rsa_encrypt, rsa_decrypt, ecdh_keygen, ecdh_zgen, ecc_parameters, encrypt_decrypt, encrypt_decrypt2, hmac,
-    verify_signature, sign>;
+    rsa_encrypt, rsa_decrypt, ecdh_keygen, ecdh_zgen, ecc_parameters, encrypt_decrypt, encrypt_decrypt2, mac,
+    verify_signature, sign,
+    // §14.7 ZGen_2Phase, §19 Ephemeral EC Keys
+    zgen_2phase, commit, ec_ephemeral,
+    // §17.3 MAC_Start (= HMAC_Start)
+    mac_start,
+    // §14.8-§14.9 ECC encryption
+    ecc_encrypt, ecc_decrypt>;
 
 } // namespace vtpm::cmd

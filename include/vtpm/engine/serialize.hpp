@@ -26,6 +26,7 @@ inline constexpr std::uint16_t min_reader_version = 1;
 namespace tag {
 inline constexpr std::uint16_t persistent = 1; // engine_data::persistent
 inline constexpr std::uint16_t state_save = 2; // engine_data::state_save
+inline constexpr std::uint16_t commit = 3;     // engine_data::commit_state
 } // namespace tag
 
 /// A fingerprint of the profile: states are only loaded by a TPM with the same profile.
@@ -73,6 +74,7 @@ bytes save(engine<P>& e) {
     std::uint32_t count = 0;
     detail::put_block(out, tag::persistent, e.nv, count);
     detail::put_block(out, tag::state_save, e.saved, count);
+    detail::put_block(out, tag::commit, e.commit, count);
     store_be32(out.data() + 8 + 12, count);
     std::array<std::uint8_t, 32> sum{};
     e.crypto.hash(alg::sha256, out, sum);
@@ -101,6 +103,7 @@ std::optional<std::string> load(engine<P>& e, byte_view in) {
     reader r{body.subspan(magic.size() + 16)};
     engine_data::persistent nv{};
     engine_data::state_save saved{};
+    engine_data::commit_state commit{};
     bool have_nv = false;
     for (std::uint32_t i = 0; i < count; ++i) {
         std::uint16_t t;
@@ -113,6 +116,8 @@ std::optional<std::string> load(engine<P>& e, byte_view in) {
             have_nv = true;
         } else if (t == tag::state_save) {
             res = unmarshal_exact(payload, saved);
+        } else if (t == tag::commit) {
+            res = unmarshal_exact(payload, commit);
         } // unknown blocks: written by a newer version, skipped
         if (!res.ok()) return "vtpm: state block " + std::to_string(t) + " is malformed";
     }
@@ -121,6 +126,7 @@ std::optional<std::string> load(engine<P>& e, byte_view in) {
     e.power_off();
     e.nv = nv;
     e.saved = saved;
+    e.commit = commit;
     e.manufactured = true;
     return std::nullopt;
 }

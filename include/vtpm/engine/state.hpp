@@ -75,6 +75,16 @@ struct state_reset {
     std::uint64_t object_context_id = 0;
 };
 
+/// The commit mechanism of two-phase operations (Part 1 §44.2.2; NV Reset Data, §34.4.4):
+/// kept in NV, reset on TPM Reset. r := KDFa(nameAlg, nonce, "ECDAA Commit", name, count, bits).
+struct commit_state {
+    static constexpr std::uint32_t array_bits = 128; // 2^N pending commit values, N = 7
+    bool valid = false;                              // nonce drawn since the last TPM Reset
+    std::uint64_t count = 0;                         // commitCount
+    std::array<std::uint8_t, 64> nonce{};            // commitRandom
+    std::array<std::uint8_t, array_bits / 8> pending{}; // A[]: commit value not used yet
+};
+
 } // namespace vtpm::engine_data
 
 // Field lists for the state format (engine/serialize.hpp). A block's field list is frozen
@@ -86,5 +96,6 @@ BOOST_HANA_ADAPT_STRUCT(vtpm::engine_data::persistent, eps, sps, pps, eh_proof, 
                         endorsement_auth, lockout_auth, owner_policy, endorsement_policy, lockout_policy, pcr_banks,
                         pcr_banks_pending, pcr_allocation_pending, pcr_policies, clock, clock_adjust, clock_safe,
                         reset_count, restart_count, disable_clear, orderly);
+BOOST_HANA_ADAPT_STRUCT(vtpm::engine_data::commit_state, valid, count, nonce, pending);
 BOOST_HANA_ADAPT_STRUCT(vtpm::engine_data::state_save, valid, banks, pcr_update_counter, pcr_auth,
                         startup_clear_flags);

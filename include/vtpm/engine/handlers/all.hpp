@@ -4,6 +4,8 @@
 #include "vtpm/engine/handlers/capability.hpp"
 #include "vtpm/engine/handlers/clock.hpp"
 #include "vtpm/engine/handlers/context.hpp"
+#include "vtpm/engine/handlers/ecc_encrypt.hpp"
+#include "vtpm/engine/handlers/ephemeral.hpp"
 #include "vtpm/engine/handlers/hash.hpp"
 #include "vtpm/engine/handlers/object.hpp"
 #include "vtpm/engine/handlers/pcr.hpp"
