@@ -421,11 +421,14 @@ TEST_CASE("GetCapability(ALGS), PP_COMMANDS, AUDIT_COMMANDS, ECC_CURVES", "[capa
     CHECK(a.more == 0);
     CHECK(a.keys == std::vector<std::uint32_t>{0x0001, 0x0004, 0x0005, 0x0006, 0x0007, 0x0008, 0x000A, 0x000B, 0x000C,
                                                0x000D, 0x0010, 0x0012, 0x0013, 0x0014, 0x0015, 0x0016, 0x0017, 0x0018,
-                                               0x0019, 0x001B, 0x001C, 0x0020, 0x0021, 0x0022, 0x0023, 0x0025, 0x0026,
-                                               0x0027, 0x0028, 0x0029, 0x0040, 0x0041, 0x0042, 0x0043, 0x0044});
+                                               0x0019, 0x001A, 0x001B, 0x001C, 0x001D, 0x0020, 0x0021, 0x0022, 0x0023,
+                                               0x0025, 0x0026, 0x0027, 0x0028, 0x0029, 0x003F, 0x0040, 0x0041, 0x0042,
+                                               0x0043, 0x0044});
     auto m = a.as_map();
     CHECK(m[alg::sha256] == 0x0004);  // hash
     CHECK(m[alg::hmac] == 0x0104);    // hash, signing
+    CHECK(m[alg::cmac] == 0x0102);    // symmetric, signing
+    CHECK(m[alg::ecdaa] == 0x0101);   // asymmetric, signing
     CHECK(m[alg::null] == 0x0000);
     auto page = get(t, cap::algs, alg::sha256, 2);
     CHECK(page.keys == std::vector<std::uint32_t>{alg::sha256, alg::sha384});

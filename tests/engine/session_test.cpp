@@ -639,19 +639,20 @@ TEST_CASE("extra sessions for encryption: nonceTPMdecrypt/nonceTPMencrypt in the
     const auto enc = py("cfb('sha256', " + X(s2.session_key) + ", " + X(nc2) + ", " + X(s2.nonce_tpm) + ", " + X(plain) + ", True)");
     const auto params = cat({sized(enc), be32(rh::null)});
     const auto extra = split ? cat({s2.nonce_tpm, s3.nonce_tpm}) : s2.nonce_tpm;
-    const auto mac1 = cmd_hmac(s1, str("seqpw"), cc::sequence_complete, {seq}, params, nc1, a1, extra);
-    const auto mac2 = cmd_hmac(s2, {}, cc::sequence_complete, {seq}, params, nc2, a2);
-    const auto mac3 = cmd_hmac(s3, {}, cc::sequence_complete, {seq}, params, nc3, a3);
+    // cpHash: a sequence object's Name is the Empty Buffer (Part 3 §17.7.1), hence no Names.
+    const auto mac1 = cmd_hmac(s1, str("seqpw"), cc::sequence_complete, {}, params, nc1, a1, extra);
+    const auto mac2 = cmd_hmac(s2, {}, cc::sequence_complete, {}, params, nc2, a2);
+    const auto mac3 = cmd_hmac(s3, {}, cc::sequence_complete, {}, params, nc3, a3);
     std::vector<entry> entries{{s1.handle, nc1, a1, mac1}, {s2.handle, nc2, a2, mac2}};
     if (split) entries.push_back({s3.handle, nc3, a3, mac3});
 
     // Without the extra nonces in the first HMAC (a session removed by an attacker would go unnoticed).
     {
         auto bad = entries;
-        bad[0].hmac = cmd_hmac(s1, str("seqpw"), cc::sequence_complete, {seq}, params, nc1, a1);
+        bad[0].hmac = cmd_hmac(s1, str("seqpw"), cc::sequence_complete, {}, params, nc1, a1);
         CHECK(run(t, build(cc::sequence_complete, {seq}, bad, params)).rc == 0x9A2);
         if (split) { // only the decrypt nonce
-            bad[0].hmac = cmd_hmac(s1, str("seqpw"), cc::sequence_complete, {seq}, params, nc1, a1, s2.nonce_tpm);
+            bad[0].hmac = cmd_hmac(s1, str("seqpw"), cc::sequence_complete, {}, params, nc1, a1, s2.nonce_tpm);
             CHECK(run(t, build(cc::sequence_complete, {seq}, bad, params)).rc == 0x9A2);
         }
     }
@@ -959,6 +960,17 @@ TEST_CASE("SequenceComplete's response HMAC uses the sequence's authValue", "[se
     REQUIRE(seq_r.rc == 0);
     const tpm_handle seq = seq_r.u32();
     auto s = start_session(t, se::hmac);
-    auto a = use_session(t, s, cc::sequence_complete, seq, cat({sized(str("abc")), be32(rh::null)}), str("seqpw"));
-    CHECK(a.rc == 0);
+    // cpHash: the sequence's Name is the Empty Buffer (Part 3 §17.7.1), hence no Names.
+    const auto params = cat({sized(str("abc")), be32(rh::null)});
+    const auto nc = next_nonce();
+    const auto mac = cmd_hmac(s, str("seqpw"), cc::sequence_complete, {}, params, nc, cont);
+    auto a = parse(run(t, build(cc::sequence_complete, {seq}, {{s.handle, nc, cont, mac}}, params)), 1);
+    REQUIRE(a.rc == 0);
+    s.nonce_tpm = a.sessions.at(0).nonce;
+    CHECK(to_hex(a.sessions[0].hmac) == to_hex(rsp_hmac(s, str("seqpw"), cc::sequence_complete, a.params, nc, cont)));
+    // With the sequence handle as its Name the HMAC does not match.
+    auto seq2 = run(t, command_builder(cc::hash_sequence_start).b2b(str("seqpw")).u16(alg::sha256).build()).u32();
+    const auto nc2 = next_nonce();
+    const auto bad = cmd_hmac(s, str("seqpw"), cc::sequence_complete, {seq2}, params, nc2, cont);
+    CHECK(run(t, build(cc::sequence_complete, {seq2}, {{s.handle, nc2, cont, bad}}, params)).rc == 0x9A2);
 }

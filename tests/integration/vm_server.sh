@@ -42,6 +42,19 @@ PY
     tpm2_startup -c
 done
 
+# The EK certificates are in the TCG NV indices: tpm2_getekcertificate reads them (RSA, then
+# ECC), they equal the files vtpmctl keeps, and openssl verifies them against the host's CA.
+ctl ek ca-cert --out ca.pem
+tpm2_getekcertificate -o nv-rsa2048.der -o nv-ecc256.der
+for k in rsa2048 ecc256; do
+    cmp -s nv-$k.der "$VM/ek-$k.crt" || fail "the $k EK certificate in NV differs from the provisioned one"
+    openssl x509 -inform DER -in nv-$k.der -out nv-$k.pem
+    check_eq "openssl verify of the $k EK certificate read from NV" "$(openssl verify -CAfile ca.pem nv-$k.pem)" "nv-$k.pem: OK"
+done
+tpm2_nvread -C o 0x01C0000A -o nv-ecc.der
+cmp -s nv-ecc.der "$VM/ek-ecc256.crt" || fail "tpm2_nvread 0x01C0000A differs"
+echo "ok: tpm2_nvread 0x01C0000A (owner authorization) reads the ECC EK certificate"
+
 # An NV change goes to the encrypted file.
 tpm2_changeauth -c owner vm-owner-secret
 if grep -q "VTPMSTAT" "$VM/tpm.nvram"; then fail "the NVRAM file holds the state in clear"; fi

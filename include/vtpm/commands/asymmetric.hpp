@@ -1,5 +1,5 @@
 // Part 3 §14 Asymmetric Primitives: TPM2_RSA_Encrypt, TPM2_RSA_Decrypt, TPM2_ECDH_KeyGen,
-// TPM2_ECDH_ZGen, TPM2_ECC_Parameters.
+// TPM2_ECDH_ZGen, TPM2_ECC_Parameters, TPM2_ECC_Encrypt, TPM2_ECC_Decrypt.
 #pragma once
 #include "vtpm/commands/descriptor.hpp"
 #include "vtpm/types/algorithms.hpp"
@@ -72,6 +72,31 @@ struct ecc_parameters { // Part 3 §14.6
     static constexpr attributes attrs{};
     struct request { BOOST_HANA_DEFINE_STRUCT(request, (tpmi_ecc_curve<false>, curve_id)); };
     struct response { BOOST_HANA_DEFINE_STRUCT(response, (tpms_algorithm_detail_ecc, parameters)); };
+};
+
+struct ecc_encrypt { // Part 3 §14.8
+    static constexpr tpm_cc code = cc::ecc_encrypt;
+    static constexpr std::string_view name = "ECC_Encrypt";
+    using handles = handle_list<hparam<tpmi_dh_object<false>, auth_role::none>>; // keyHandle
+    static constexpr bool response_handle = false;
+    static constexpr attributes attrs{.decrypt = true, .encrypt = true};
+    struct request { BOOST_HANA_DEFINE_STRUCT(request, (tpm2b_max_buffer, plain_text), (tpmt_kdf_scheme, in_scheme)); };
+    struct response {
+        BOOST_HANA_DEFINE_STRUCT(response, (tpm2b_ecc_point, c1), (tpm2b_max_buffer, c2), (tpm2b_digest, c3));
+    };
+};
+
+struct ecc_decrypt { // Part 3 §14.9
+    static constexpr tpm_cc code = cc::ecc_decrypt;
+    static constexpr std::string_view name = "ECC_Decrypt";
+    using handles = handle_list<hparam<tpmi_dh_object<false>, auth_role::user>>; // @keyHandle
+    static constexpr bool response_handle = false;
+    static constexpr attributes attrs{.decrypt = true, .encrypt = true};
+    struct request {
+        BOOST_HANA_DEFINE_STRUCT(request, (tpm2b_ecc_point, c1), (tpm2b_max_buffer, c2), (tpm2b_digest, c3),
+                                 (tpmt_kdf_scheme, in_scheme));
+    };
+    struct response { BOOST_HANA_DEFINE_STRUCT(response, (tpm2b_max_buffer, plain_text)); };
 };
 
 } // namespace vtpm::cmd

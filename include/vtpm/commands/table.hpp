@@ -11,6 +11,7 @@
 #include "vtpm/commands/clock.hpp"
 #include "vtpm/commands/context.hpp"
 #include "vtpm/commands/duplication.hpp"
+#include "vtpm/commands/ephemeral.hpp"
 #include "vtpm/commands/hash.hpp"
 #include "vtpm/commands/hierarchy.hpp"
 #include "vtpm/commands/nv.hpp"
@@ -60,8 +61,14 @@ using all = list<
     // §30 Capability
     get_capability, test_parms,
     // §14 Asymmetric, §15 Symmetric primitives, §20 Signing
-    rsa_encrypt, rsa_decrypt, ecdh_keygen, ecdh_zgen, ecc_parameters, encrypt_decrypt, encrypt_decrypt2, hmac,
+    rsa_encrypt, rsa_decrypt, ecdh_keygen, ecdh_zgen, ecc_parameters, encrypt_decrypt, encrypt_decrypt2, mac,
     verify_signature, sign,
+    // §14.7 ZGen_2Phase, §19 Ephemeral EC Keys
+    zgen_2phase, commit, ec_ephemeral,
+    // §17.3 MAC_Start (= HMAC_Start)
+    mac_start,
+    // §14.8-§14.9 ECC encryption
+    ecc_encrypt, ecc_decrypt,
     // §24 Hierarchy, §25 Dictionary Attack
     hierarchy_control, set_primary_policy, change_pps, change_eps, clear, clear_control, hierarchy_change_auth,
     dictionary_attack_lock_reset, dictionary_attack_parameters,

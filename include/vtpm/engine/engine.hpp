@@ -13,6 +13,7 @@
 #include "vtpm/config/profile.hpp"
 #include "vtpm/core/bytes.hpp"
 #include "vtpm/core/rc.hpp"
+#include "vtpm/crypto/cmac.hpp"
 #include "vtpm/crypto/concepts.hpp"
 #include "vtpm/engine/object.hpp"
 #include "vtpm/engine/pcr_attributes.hpp"
@@ -23,10 +24,10 @@
 
 namespace vtpm {
 
-/// A hash, HMAC or event sequence object (Part 3 §17).
-template <class HashState>
+/// A hash, HMAC, MAC or event sequence object (Part 3 §17).
+template <class HashState, class HmacState = HashState>
 struct sequence_object {
-    enum class kind : std::uint8_t { hash, event } type = kind::hash;
+    enum class kind : std::uint8_t { hash, event, hmac, mac } type = kind::hash;
     tpm_alg_id alg = alg::null;
     tpm2b_auth auth;
     /// One state for a hash sequence; one per PCR bank for an event sequence.
@@ -34,6 +35,10 @@ struct sequence_object {
     std::array<tpm_alg_id, engine_data::max_banks> algs{};
     bool started = false;       // data has been added
     bool ticket_allowed = true; // false if the data began with TPM_GENERATED_VALUE
+    /// HMAC sequence (HMAC_Start / MAC_Start with a hash): the keyed state; alg is the hash.
+    std::optional<HmacState> hmac;
+    /// MAC sequence (MAC_Start with TPM_ALG_CMAC): the CMAC state; alg is TPM_ALG_CMAC.
+    std::optional<crypto::cmac_state> cmac;
 };
 
 /// What the pipeline knows about the command being executed.
@@ -59,7 +64,7 @@ public:
     using crypto_type = typename Platform::crypto;
     static_assert(crypto::backend<crypto_type>, "Platform::crypto must model vtpm::crypto::backend");
     using hash_state = crypto::hash_state_t<crypto_type>;
-    using sequence = sequence_object<hash_state>;
+    using sequence = sequence_object<hash_state, crypto::hmac_state_t<crypto_type>>;
     static constexpr const config::profile& profile = Platform::profile;
     static constexpr unsigned pcr_count = profile.limits.pcr_count;
     static_assert(pcr_count <= engine_data::max_pcrs && pcr_count % 8 == 0, "PCR count must be a multiple of 8, at most 32");
@@ -76,6 +81,7 @@ public:
     engine_data::state_reset sr{};
     engine_data::dictionary_attack da{};
     engine_data::command_audit audit{}; // NV (its own block in the state format)
+    engine_data::commit_state commit{};
 
     // --- volatile -----------------------------------------------------------------------
     bool manufactured = false;
@@ -123,6 +129,7 @@ public:
         audit = {};
         audit.alg = alg::sha256;
         audit.set(cc::set_command_code_audit_status, true);
+        commit = {};
         for (auto* s : {&nv.eps, &nv.sps, &nv.pps}) crypto.random(*s);
         for (auto* p : {&nv.eh_proof, &nv.sh_proof, &nv.ph_proof}) crypto.random(*p);
         std::size_t i = 0;
@@ -417,11 +424,13 @@ public:
     }
 
     /// The Name of an entity (Part 1 §16): the handle for permanent entities, PCRs and
-    /// sessions; the object's Name for an object (sequence objects have none: the handle).
+    /// sessions; the object's Name for an object; the Empty Buffer for a sequence object
+    /// (Part 3 §17.7.1: its Name in cpHash and rpHash is the Empty Buffer).
     [[nodiscard]] tpm2b_name entity_name(tpm_handle h) const noexcept {
         if (const auto* o = object_at(h)) return o->name;
         if (const auto* x = nv_index_at(h)) return x->name;
         tpm2b_name n;
+        if (auto slot = object_slot(h); slot && std::holds_alternative<sequence>(objects[*slot])) return n;
         store_be32(n.resize(4).data(), h);
         return n;
     }

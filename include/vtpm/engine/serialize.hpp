@@ -33,6 +33,7 @@ inline constexpr std::uint16_t state_reset = 10;      // engine_data::state_rese
 inline constexpr std::uint16_t nv_indices = 3; // engine_data::persistent::nv_indices (nv::store)
 inline constexpr std::uint16_t persistent_objects = 4; // engine_data::persistent::persistent_objects
 inline constexpr std::uint16_t command_audit = 0x10; // engine_data::command_audit
+inline constexpr std::uint16_t commit = 0x11;  // engine_data::commit_state
 } // namespace tag
 
 /// A fingerprint of what gives a state its meaning: the PCR count and the hash algorithms
@@ -91,6 +92,7 @@ bytes save(engine<P>& e) {
     detail::put_block(out, tag::nv_indices, e.nv.nv_indices, count);
     detail::put_block(out, tag::persistent_objects, e.nv.persistent_objects, count);
     detail::put_block(out, tag::command_audit, e.audit, count);
+    detail::put_block(out, tag::commit, e.commit, count);
     store_be32(out.data() + 8 + 12, count);
     std::array<std::uint8_t, 32> sum{};
     e.crypto.hash(alg::sha256, out, sum);
@@ -125,6 +127,7 @@ std::optional<std::string> load(engine<P>& e, byte_view in) {
     nv::store nv_indices;
     vtpm::persistent::store persistent_objects;
     std::optional<engine_data::command_audit> audit;
+    engine_data::commit_state commit{};
     bool have_nv = false;
     for (std::uint32_t i = 0; i < count; ++i) {
         std::uint16_t t;
@@ -149,6 +152,8 @@ std::optional<std::string> load(engine<P>& e, byte_view in) {
             res = unmarshal_exact(payload, persistent_objects);
         } else if (t == tag::command_audit) {
             res = unmarshal_exact(payload, audit.emplace());
+        } else if (t == tag::commit) {
+            res = unmarshal_exact(payload, commit);
         } // unknown blocks: written by a newer version, skipped
         if (!res.ok()) return "vtpm: state block " + std::to_string(t) + " is malformed";
     }
@@ -169,6 +174,7 @@ std::optional<std::string> load(engine<P>& e, byte_view in) {
         e.audit = {};
         e.audit.set(cc::set_command_code_audit_status, true);
     }
+    e.commit = commit;
     e.manufactured = true;
     return std::nullopt;
 }

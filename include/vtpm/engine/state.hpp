@@ -112,6 +112,16 @@ struct command_audit {
     }
 };
 
+/// The commit mechanism of two-phase operations (Part 1 §44.2.2; NV Reset Data, §34.4.4):
+/// kept in NV, reset on TPM Reset. r := KDFa(nameAlg, nonce, "ECDAA Commit", name, count, bits).
+struct commit_state {
+    static constexpr std::uint32_t array_bits = 128; // 2^N pending commit values, N = 7
+    bool valid = false;                              // nonce drawn since the last TPM Reset
+    std::uint64_t count = 0;                         // commitCount
+    std::array<std::uint8_t, 64> nonce{};            // commitRandom
+    std::array<std::uint8_t, array_bits / 8> pending{}; // A[]: commit value not used yet
+};
+
 } // namespace vtpm::engine_data
 
 // Field lists for the state format (engine/serialize.hpp). A block's field list is frozen
@@ -129,6 +139,7 @@ BOOST_HANA_ADAPT_STRUCT(vtpm::engine_data::state_clear, ph_enable, sh_enable, eh
                         platform_policy, pcr_auth);
 BOOST_HANA_ADAPT_STRUCT(vtpm::engine_data::state_reset, null_proof, null_seed, pcr_update_counter, clear_count,
                         object_context_id);
+BOOST_HANA_ADAPT_STRUCT(vtpm::engine_data::commit_state, valid, count, nonce, pending);
 BOOST_HANA_ADAPT_STRUCT(vtpm::engine_data::state_save, valid, banks, pcr_update_counter, pcr_auth,
                         startup_clear_flags);
 BOOST_HANA_ADAPT_STRUCT(vtpm::engine_data::command_audit, alg, counter, commands, digest);

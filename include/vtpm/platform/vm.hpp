@@ -13,6 +13,7 @@
 // This header runs TPMs of the botan_file platform, so it includes every command handler
 // (vtpm/vtpm.hpp): include it only where VMs are managed.
 #pragma once
+#include <botan/auto_rng.h>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <unistd.h>
@@ -278,7 +279,16 @@ public:
         const auto vm = get_vm(vm_name);
         vm_lock lock(vm.dir, vm.name);
         ek::check_certificate(cert, ek_of(vm, k));
-        write_file_atomic(cert_path(vm, k), cert.BER_encode());
+        const auto der = cert.BER_encode();
+        // The NV index too: undefined (platform authorization) and defined again with the new
+        // certificate; the state is written back under the same provider and data key.
+        auto t = start_tpm(vm);
+        const std::uint32_t index = ek::spec_of(k).cert_index;
+        (void)testing::run(*t, testing::command_builder(cc::nv_undefine_space).handle(rh::platform).handle(index).password().build());
+        ek::write_certificates_to_nv(*t, {{k, bytes(der.begin(), der.end())}});
+        Botan::AutoSeeded_RNG rng;
+        save_tpm(vm, *t, rng);
+        write_file_atomic(cert_path(vm, k), der);
     }
 
     // --- lifecycle ------------------------------------------------------------------------
@@ -406,11 +416,17 @@ private:
         if (!signer) signer = &local.emplace(ca(rng));
         const auto id = ek::identity_of(platforms::botan_file::profile);
         try {
+            std::vector<std::pair<ek::kind, bytes>> certs;
             for (auto k : eks) {
                 const auto key = ek::create(*t, k);
                 const auto cert = ek::issue_certificate(*signer, key, id, rng);
-                write_file_atomic(cert_path(vm, k), cert.BER_encode());
+                const auto der = cert.BER_encode();
+                write_file_atomic(cert_path(vm, k), der);
+                certs.emplace_back(k, bytes(der.begin(), der.end()));
             }
+            // The certificates at the TCG NV indices (0x01C00002 RSA, 0x01C0000A ECC, ...),
+            // where tpm2_getekcertificate and the guest's TSS look for them.
+            ek::write_certificates_to_nv(*t, certs);
             bytes state = t->save_state();
             try {
                 nvram::store(nvram_path(vm), p, vm.id, data_key, state, rng);

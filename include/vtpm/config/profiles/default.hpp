@@ -12,11 +12,12 @@ inline constexpr profile full = [] {
     for (auto a : {alg::sha1, alg::sha256, alg::sha384, alg::sha512, alg::sm3_256, alg::sha3_256,
                    alg::sha3_384, alg::sha3_512, alg::hmac, alg::null,
                    // symmetric ciphers and modes (parameter encryption, symmetric keys)
-                   alg::aes, alg::sm4, alg::camellia, alg::cfb, alg::ctr, alg::ofb, alg::cbc, alg::ecb, alg::xor_,
+                   alg::aes, alg::sm4, alg::camellia, alg::cmac, alg::cfb, alg::ctr, alg::ofb, alg::cbc, alg::ecb, alg::xor_,
                    // object types (Part 2 TPMI_ALG_PUBLIC)
                    alg::rsa, alg::ecc, alg::keyedhash, alg::symcipher,
                    // schemes and key derivation
                    alg::rsassa, alg::rsapss, alg::rsaes, alg::oaep, alg::ecdsa, alg::ecdh, alg::ecschnorr, alg::sm2,
+                   alg::ecdaa, alg::ecmqv,
                    alg::mgf1, alg::kdf1_sp800_56a, alg::kdf2, alg::kdf1_sp800_108})
         p.enable_alg(a);
     p.curves = {ecc_curve::nist_p192, ecc_curve::nist_p224, ecc_curve::nist_p256, ecc_curve::nist_p384,

@@ -7,6 +7,8 @@
 #include "vtpm/engine/handlers/clock.hpp"
 #include "vtpm/engine/handlers/context.hpp"
 #include "vtpm/engine/handlers/duplication.hpp"
+#include "vtpm/engine/handlers/ecc_encrypt.hpp"
+#include "vtpm/engine/handlers/ephemeral.hpp"
 #include "vtpm/engine/handlers/hash.hpp"
 #include "vtpm/engine/handlers/hierarchy.hpp"
 #include "vtpm/engine/handlers/nv.hpp"

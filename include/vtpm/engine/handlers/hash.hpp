@@ -7,6 +7,8 @@
 #include <variant>
 
 #include "vtpm/commands/hash.hpp"
+#include "vtpm/crypto/cmac.hpp"
+#include "vtpm/crypto/symmetric.hpp"
 #include "vtpm/engine/engine.hpp"
 #include "vtpm/engine/handlers/pcr.hpp"
 
@@ -81,6 +83,28 @@ void update_all(Seq& s, byte_view data) {
         if (st) st->update(data);
 }
 
+/// HMAC and MAC sequences (TPM2_MAC_Start): add data to the keyed state.
+template <class P>
+[[nodiscard]] rc update_keyed(engine<P>& e, typename engine<P>::sequence& s, byte_view data) {
+    if (s.hmac) s.hmac->update(data);
+    if constexpr (crypto::symmetric_provider<typename P::crypto>) {
+        if (s.cmac) return crypto::cmac_update(e.crypto, *s.cmac, data);
+    }
+    return rc::success;
+}
+/// Finish an HMAC or MAC sequence into out (resized to the MAC's size).
+template <class P>
+[[nodiscard]] rc finish_keyed(engine<P>& e, typename engine<P>::sequence& s, tpm2b_digest& out) {
+    if (s.hmac) {
+        s.hmac->finish(out.resize(hash_digest_size(s.alg)));
+        return rc::success;
+    }
+    if constexpr (crypto::symmetric_provider<typename P::crypto>) {
+        if (s.cmac) return crypto::cmac_finish(e.crypto, *s.cmac, out.resize(s.cmac->block));
+    }
+    return rc::failure;
+}
+
 } // namespace detail
 
 namespace cmd {
@@ -131,7 +155,7 @@ rc handle(engine<P>& e, hash_sequence_start, command_context& c, const hash_sequ
     return rc::success;
 }
 
-/// TPM2_SequenceUpdate (Part 3 §17.7): adds data to a hash or Event sequence. A handle that
+/// TPM2_SequenceUpdate (Part 3 §17.7): adds data to a hash, HMAC, MAC or Event sequence. A handle that
 /// is loaded but not a sequence object is TPM_RC_MODE.
 template <class P>
 rc handle(engine<P>& e, sequence_update, command_context& c, const sequence_update::request& in, no_params&) {
@@ -139,18 +163,28 @@ rc handle(engine<P>& e, sequence_update, command_context& c, const sequence_upda
     if (!s) return rc::mode.for_handle(1);
     detail::note_block(*s, in.buffer.view());
     detail::update_all(*s, in.buffer.view());
-    return rc::success;
+    return detail::update_keyed(e, *s, in.buffer.view());
 }
 
-/// TPM2_SequenceComplete (Part 3 §17.8): finishes a hash sequence (an Event sequence is
-/// TPM_RC_MODE), returns the digest and its ticket, and flushes the sequence object.
+/// TPM2_SequenceComplete (Part 3 §17.8): finishes a hash, HMAC or MAC sequence (an Event
+/// sequence is TPM_RC_MODE), returns the digest and its ticket (a NULL ticket for HMAC and
+/// MAC sequences), and flushes the sequence object.
 template <class P>
 rc handle(engine<P>& e, sequence_complete, command_context& c, const sequence_complete::request& in,
           sequence_complete::response& out) {
     auto* s = e.sequence_at(c.handles[0]);
-    if (!s || s->type != engine<P>::sequence::kind::hash) return rc::mode.for_handle(1);
+    using kind = typename engine<P>::sequence::kind;
+    if (!s || s->type == kind::event) return rc::mode.for_handle(1);
     const tpm_handle hierarchy = in.hierarchy.value;
     if (!e.hierarchy_enabled(hierarchy)) return rc::hierarchy.for_param(2);
+    if (s->type != kind::hash) { // HMAC or MAC sequence: the MAC and a NULL ticket
+        rc r = detail::update_keyed(e, *s, in.buffer.view());
+        if (r.ok()) r = detail::finish_keyed(e, *s, out.result);
+        if (!r.ok()) return r;
+        out.validation = detail::null_hashcheck_ticket();
+        e.objects[*e.object_slot(c.handles[0])] = std::monostate{};
+        return rc::success;
+    }
     detail::note_block(*s, in.buffer.view());
     auto& st = *s->states[0];
     st.update(in.buffer.view());

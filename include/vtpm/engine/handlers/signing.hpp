@@ -1,6 +1,7 @@
 // Handlers: Part 3 §20 TPM2_VerifySignature and TPM2_Sign (RSASSA, RSAPSS, ECDSA, EC-Schnorr,
-// SM2 and HMAC; ECDAA needs TPM2_Commit and is refused with TPM_RC_SCHEME), and the verified
-// ticket (Part 2 §10.6.5).
+// SM2, ECDAA after TPM2_Commit, and HMAC), and the verified ticket (Part 2 §10.6.5).
+// ECDAA signatures are not verified by the TPM (TPM_RC_SCHEME): checking one needs the
+// issuer's credential, not only the key.
 #pragma once
 #include <array>
 #include <cstdint>
@@ -9,6 +10,7 @@
 #include "vtpm/commands/signing.hpp"
 #include "vtpm/engine/engine.hpp"
 #include "vtpm/engine/handlers/asymmetric.hpp"
+#include "vtpm/engine/handlers/ephemeral.hpp"
 #include "vtpm/engine/handlers/hash.hpp"
 
 namespace vtpm {
@@ -191,7 +193,32 @@ template <class P>
             default: return e.crypto.ecschnorr_sign(curve, s.hash, d, digest, rnd, so);
             }
         }
-    default: return rc::scheme.for_param(2); // ECDAA: needs TPM2_Commit (not implemented)
+    case alg::ecdaa:
+        // Part 1 §44.3.3.3 with the commit value named by the scheme's count (§44.2.5):
+        // TPM_RC_RANGE / TPM_RC_VALUE + P2 if it is not pending; used up on success.
+        if constexpr (!has_ecc<P>) {
+            return rc::scheme.for_param(2);
+        } else {
+            auto& sig = out.signature.template emplace<alg::ecdaa>();
+            sig.hash.value = s.hash;
+            const auto* parms = ecc_parms(o);
+            if (!parms) return rc::scheme.for_param(2);
+            const auto curve = parms->curve_id.value;
+            const auto* info = crypto::find_ecc_curve(curve);
+            if (!info || !e.crypto.curve_supported(curve)) return rc::curve;
+            std::uint64_t count = 0;
+            if (rc k = commit_recover(e, s.count, count); !k.ok()) return k.for_param(2);
+            scalar_buffer r;
+            const byte_span rv = r.first(info->order_bytes);
+            if (rc k = commit_value(e, o.pub.name_alg.value, o.name.view(), count, *info, rv); !k.ok()) return k;
+            const crypto::ecc_signature_out so{sig.signature_r.resize(info->order_bytes),
+                                               sig.signature_s.resize(info->order_bytes)};
+            const crypto::random_source rnd = [&e](byte_span b) { e.crypto.random(b); };
+            rc res = e.crypto.ecdaa_sign(curve, s.hash, sensitive_bytes<alg::ecc>(o), rv, digest, rnd, so);
+            if (res.ok()) commit_consume(e, count);
+            return res;
+        }
+    default: return rc::scheme.for_param(2);
     }
 }
 
@@ -235,7 +262,6 @@ rc handle(engine<P>& e, sign, command_context& c, const sign::request& in, sign:
     if (o->has(object_attr::x509sign)) return rc::attributes.for_handle(1);
     detail::scheme_choice s;
     if (!detail::select_sign_scheme(*o, in.in_scheme, s)) return rc::scheme.for_param(2);
-    if (s.scheme == alg::ecdaa) return rc::scheme.for_param(2); // needs TPM2_Commit
     const byte_view digest = in.digest.view();
     if (!tk.digest.empty() || o->has(object_attr::restricted)) {
         const tpm_handle h = tk.hierarchy.value;

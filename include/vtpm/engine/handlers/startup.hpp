@@ -32,6 +32,7 @@ rc handle(engine<P>& e, startup, command_context& c, const startup::request& in,
     if (reset) {
         if (e.nv.orderly == engine_data::orderly_state::none && e.nv.reset_count > 0) e.nv.clock_safe = false;
         e.sr = {};
+        e.commit = {}; // a new commit nonce is drawn on first use
         e.crypto.random(e.sr.null_proof);
         e.crypto.random(e.sr.null_seed);
         ++e.nv.reset_count;
