@@ -5,8 +5,13 @@
 // Beside each command that performs one main cryptographic operation it also times that
 // operation called directly on Botan (primitives.hpp), so the command's overhead shows.
 //
+// The state section (name "state") times saving a TPM's whole state and loading it into a new
+// TPM (vtpm: tpm::save_state() / load_state(); libtpms: TPMLIB_GetState / TPMLIB_SetState of
+// the permanent and volatile blobs) for the scenarios of tests/bench/state/.
+//
 //   vtpm_bench [--workloads DIR] [--iterations N] [--warmup N] [--repeat R] [--no-primitives]
-//              [--targets vtpm,libtpms] [--out-md FILE] [--out-dat FILE] [names...]
+//              [--targets vtpm,libtpms] [--out-md FILE] [--out-dat FILE] [--state-dir DIR]
+//              [--state-iterations N] [--out-state-md FILE] [names...]
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -28,6 +33,10 @@
 #include <vtpm/platforms/botan_memory.hpp>
 #include <vtpm/vtpm.hpp>
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #include <libtpms/tpm_error.h>
 #include <libtpms/tpm_library.h>
 #include <libtpms/tpm_memory.h>
@@ -37,6 +46,9 @@
 
 #ifndef VTPM_BENCH_WORKLOAD_DIR
 #define VTPM_BENCH_WORKLOAD_DIR "workloads"
+#endif
+#ifndef VTPM_BENCH_STATE_DIR
+#define VTPM_BENCH_STATE_DIR "state"
 #endif
 
 namespace {
@@ -57,7 +69,20 @@ public:
     /// One command; the response stays valid until the next call.
     virtual std::span<const std::uint8_t> execute(byte_vector& command) = 0;
     virtual void stop() = 0;
+    /// The running TPM's state, into `parts`; returns the microseconds of the save calls alone.
+    virtual double save_state(std::vector<byte_vector>& parts) = 0;
+    /// Replaces the running TPM by one started from `parts` (what save_state gave); returns the
+    /// microseconds of the load calls alone (vtpm: load_state and power-on; libtpms: SetState
+    /// of each blob and MainInit, which unmarshals them).
+    virtual double load_state(const std::vector<byte_vector>& parts) = 0;
+    /// Whether the TPM needs TPM2_Startup after load_state (libtpms resumes from its
+    /// volatile blob).
+    [[nodiscard]] virtual bool startup_after_load() const noexcept = 0;
 };
+
+double micros(clock_type::time_point t0, clock_type::time_point t1) {
+    return std::chrono::duration<double, std::micro>(t1 - t0).count();
+}
 
 class vtpm_target final : public target {
 public:
@@ -72,6 +97,23 @@ public:
         return {response_.data(), n};
     }
     void stop() override { tpm_.reset(); }
+    double save_state(std::vector<byte_vector>& parts) override {
+        auto t0 = clock_type::now();
+        auto state = tpm_->save_state();
+        auto t1 = clock_type::now();
+        parts.assign(1, byte_vector(state.begin(), state.end()));
+        return micros(t0, t1);
+    }
+    double load_state(const std::vector<byte_vector>& parts) override {
+        tpm_ = std::make_unique<tpm_type>();  // a new TPM object, not manufactured
+        auto t0 = clock_type::now();
+        auto err = tpm_->load_state(parts.at(0));
+        if (!err) tpm_->power_on();
+        auto t1 = clock_type::now();
+        if (err) throw std::runtime_error(*err);
+        return micros(t0, t1);
+    }
+    bool startup_after_load() const noexcept override { return true; }
 
 private:
     using tpm_type = vtpm::tpm<vtpm::platforms::botan_memory>;
@@ -112,16 +154,7 @@ public:
     const char* name() const noexcept override { return "libtpms"; }
     void start() override {
         libtpms_nv.clear();  // no permanent state: MainInit manufactures a new TPM
-        if (auto r = TPMLIB_ChooseTPMVersion(TPMLIB_TPM_VERSION_2); r != TPM_SUCCESS)
-            throw std::runtime_error("vtpm: libtpms: TPMLIB_ChooseTPMVersion(2) failed with " + hex(r));
-        libtpms_callbacks cb{};
-        cb.sizeOfStruct = sizeof cb;
-        cb.tpm_nvram_init = libtpms_nv_init;
-        cb.tpm_nvram_loaddata = libtpms_nv_load;
-        cb.tpm_nvram_storedata = libtpms_nv_store;
-        cb.tpm_nvram_deletename = libtpms_nv_delete;
-        if (auto r = TPMLIB_RegisterCallbacks(&cb); r != TPM_SUCCESS)
-            throw std::runtime_error("vtpm: libtpms: TPMLIB_RegisterCallbacks failed with " + hex(r));
+        choose_and_register();
         if (auto r = TPMLIB_MainInit(); r != TPM_SUCCESS)
             throw std::runtime_error("vtpm: libtpms: TPMLIB_MainInit failed with " + hex(r));
         running_ = true;
@@ -137,8 +170,55 @@ public:
         if (running_) TPMLIB_Terminate();
         running_ = false;
     }
+    double save_state(std::vector<byte_vector>& parts) override {
+        unsigned char* blob[2] = {nullptr, nullptr};
+        uint32_t length[2] = {0, 0};
+        auto t0 = clock_type::now();
+        auto rp = TPMLIB_GetState(TPMLIB_STATE_PERMANENT, &blob[0], &length[0]);
+        auto rv = rp == TPM_SUCCESS ? TPMLIB_GetState(TPMLIB_STATE_VOLATILE, &blob[1], &length[1]) : rp;
+        auto t1 = clock_type::now();
+        parts.clear();
+        for (int i = 0; i < 2; ++i) {
+            if (blob[i]) parts.emplace_back(blob[i], blob[i] + length[i]);
+            TPM_Free(blob[i]);
+        }
+        if (rp != TPM_SUCCESS || rv != TPM_SUCCESS || parts.size() != 2)
+            throw std::runtime_error("libtpms: TPMLIB_GetState failed with " + hex(rp != TPM_SUCCESS ? rp : rv));
+        return micros(t0, t1);
+    }
+    double load_state(const std::vector<byte_vector>& parts) override {
+        stop();
+        // Nothing in the NV callbacks: the state can only come from the blobs.
+        libtpms_nv.clear();
+        choose_and_register();
+        auto t0 = clock_type::now();
+        auto rp = TPMLIB_SetState(TPMLIB_STATE_PERMANENT, parts.at(0).data(), static_cast<uint32_t>(parts[0].size()));
+        auto rv = rp == TPM_SUCCESS ? TPMLIB_SetState(TPMLIB_STATE_VOLATILE, parts.at(1).data(),
+                                                      static_cast<uint32_t>(parts[1].size()))
+                                    : rp;
+        auto ri = rv == TPM_SUCCESS ? TPMLIB_MainInit() : rv;
+        auto t1 = clock_type::now();
+        if (rp != TPM_SUCCESS || rv != TPM_SUCCESS || ri != TPM_SUCCESS)
+            throw std::runtime_error("libtpms: TPMLIB_SetState/TPMLIB_MainInit failed with " +
+                                     hex(rp != TPM_SUCCESS ? rp : rv != TPM_SUCCESS ? rv : ri));
+        running_ = true;
+        return micros(t0, t1);
+    }
+    bool startup_after_load() const noexcept override { return false; }
 
 private:
+    void choose_and_register() {
+        if (auto r = TPMLIB_ChooseTPMVersion(TPMLIB_TPM_VERSION_2); r != TPM_SUCCESS)
+            throw std::runtime_error("vtpm: libtpms: TPMLIB_ChooseTPMVersion(2) failed with " + hex(r));
+        libtpms_callbacks cb{};
+        cb.sizeOfStruct = sizeof cb;
+        cb.tpm_nvram_init = libtpms_nv_init;
+        cb.tpm_nvram_loaddata = libtpms_nv_load;
+        cb.tpm_nvram_storedata = libtpms_nv_store;
+        cb.tpm_nvram_deletename = libtpms_nv_delete;
+        if (auto r = TPMLIB_RegisterCallbacks(&cb); r != TPM_SUCCESS)
+            throw std::runtime_error("vtpm: libtpms: TPMLIB_RegisterCallbacks failed with " + hex(r));
+    }
     static std::string hex(TPM_RESULT r) {
         char b[16];
         std::snprintf(b, sizeof b, "0x%x", static_cast<unsigned>(r));
@@ -197,6 +277,32 @@ public:
         auto r = body(iterations, warmup);
         t_.stop();
         return r;
+    }
+
+    /// A fresh TPM and the setup lines, untimed; the TPM stays running (state benchmark).
+    std::optional<stop_reason> setup_only() {
+        vars_.clear();
+        try {
+            t_.start();
+            for (const auto& c : w_.setup)
+                if (auto r = one(c, false)) return r;
+        } catch (const vtpm::bench::workload_error& e) {
+            return stop_reason{std::string(t_.name()) + ": " + e.what()};
+        } catch (const std::exception& e) {
+            return stop_reason{std::string(t_.name()) + ": " + e.what()};
+        }
+        return std::nullopt;
+    }
+
+    /// The teardown lines, untimed (state benchmark: the checks after a load).
+    std::optional<stop_reason> checks() {
+        try {
+            for (const auto& c : w_.teardown)
+                if (auto r = one(c, false)) return r;
+        } catch (const vtpm::bench::workload_error& e) {
+            return stop_reason{std::string(t_.name()) + ": " + e.what()};
+        }
+        return std::nullopt;
     }
 
 private:
@@ -300,15 +406,19 @@ struct options {
     std::optional<std::size_t> iterations, warmup;
     std::size_t repeat = 1;
     bool run_vtpm = true, run_libtpms = true, primitives = true;
-    std::string out_md, out_dat;
+    std::string out_md, out_dat, out_state_md;
     std::vector<std::string> names;
     std::vector<std::size_t> fresh_runs; ///< per name: R of NAME@R, 0 if none
+    std::string state_dir = VTPM_BENCH_STATE_DIR;
+    std::size_t state_iterations = 200;
+    bool run_state = true;     ///< the name "state", or no names at all
+    bool run_workloads = true; ///< workload names, or no names at all
 };
 
 constexpr const char* usage =
     "usage: vtpm_bench [--workloads DIR] [--iterations|-n N] [--warmup|-w N] [--repeat|-r R]\n"
     "                  [--no-primitives] [--targets vtpm,libtpms] [--out-md FILE] [--out-dat FILE]\n"
-    "                  [names...]\n"
+    "                  [--state-dir DIR] [--state-iterations N] [--out-state-md FILE] [names...]\n"
     "Replays DIR/*.tpmw (or the named ones) on vtpm and libtpms and prints per command the\n"
     "median time in microseconds, the ratio vtpm/libtpms, the time of the raw Botan primitive\n"
     "the command performs and vtpm's overhead beyond it.\n"
@@ -319,8 +429,16 @@ constexpr const char* usage =
     "  --targets LIST  vtpm, libtpms or both (default)\n"
     "  --out-md FILE   markdown table and the list of skipped workloads\n"
     "  --out-dat FILE  gnuplot data: index label vtpm_us libtpms_us ratio\n"
+    "  --state-dir DIR the state scenarios (*.tpmw, default tests/bench/state)\n"
+    "  --state-iterations N  saves and loads per scenario and run (default 200)\n"
+    "  --out-state-md FILE   markdown table of the state section\n"
     "A name NAME@R runs that workload R times from a fresh TPM with one iteration and no\n"
-    "warm-up (one sample per new primary seed), whatever the options say.\n";
+    "warm-up (one sample per new primary seed), whatever the options say.\n"
+    "The name 'state' selects the state section: per scenario of the state directory (S lines\n"
+    "build it, T lines check it after each load), the time of saving the whole state (vtpm:\n"
+    "tpm::save_state(); libtpms: TPMLIB_GetState of the permanent and volatile blobs) and of\n"
+    "loading it into a new TPM (tpm::load_state(); TPMLIB_SetState and TPMLIB_MainInit), and\n"
+    "its size. Without names every workload runs and then the state section.\n";
 
 std::optional<std::size_t> to_count(const std::string& s, bool allow_zero) {
     if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos || s.size() > 9) return std::nullopt;
@@ -331,6 +449,7 @@ std::optional<std::size_t> to_count(const std::string& s, bool allow_zero) {
 
 std::optional<options> parse_options(int argc, char** argv) {
     options o;
+    bool saw_state = false;
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
         auto value = [&]() -> std::optional<std::string> {
@@ -386,6 +505,20 @@ std::optional<options> parse_options(int argc, char** argv) {
             auto v = value();
             if (!v) return std::nullopt;
             o.out_dat = *v;
+        } else if (a == "--state-dir") {
+            auto v = value();
+            if (!v) return std::nullopt;
+            o.state_dir = *v;
+        } else if (a == "--state-iterations") {
+            auto n = count(false);
+            if (!n) return std::nullopt;
+            o.state_iterations = *n;
+        } else if (a == "--out-state-md") {
+            auto v = value();
+            if (!v) return std::nullopt;
+            o.out_state_md = *v;
+        } else if (a == "state") {
+            saw_state = true;
         } else if (a.starts_with("-")) {
             std::cerr << "vtpm: bench: unknown option " << a << " (see --help)\n";
             return std::nullopt;
@@ -404,6 +537,8 @@ std::optional<options> parse_options(int argc, char** argv) {
             o.fresh_runs.push_back(fresh);
         }
     }
+    o.run_state = saw_state || o.names.empty();
+    o.run_workloads = !saw_state || !o.names.empty();
     return o;
 }
 
@@ -526,7 +661,142 @@ bool write_md(const std::string& path, const std::vector<workload_report>& repor
     return bool(out.flush());
 }
 
-bool write_dat(const std::string& path, const std::vector<workload_report>& reports) {
+// ---- state save and load -------------------------------------------------------------------
+
+/// One scenario of the state section: save and load times and the state's size.
+struct state_report {
+    std::string name;
+    std::size_t runs = 0, iterations = 0;
+    std::optional<std::string> skipped;
+    std::map<std::string, std::vector<double>> save_us, load_us;  // target → samples
+    std::map<std::string, std::vector<std::size_t>> bytes;         // target → size of each part
+};
+
+std::optional<double> median_of(const std::map<std::string, std::vector<double>>& m, const char* target) {
+    auto it = m.find(target);
+    if (it == m.end() || it->second.empty()) return std::nullopt;
+    return median(it->second);
+}
+
+/// Per run and target: a fresh TPM, the scenario's setup lines; `iterations` saves of its
+/// state; then `iterations` loads of the first saved state into a new TPM, each followed
+/// (untimed) by TPM2_Startup(CLEAR) where the TPM needs it and the scenario's check lines.
+state_report run_state(const workload& w, const std::vector<target*>& targets, std::size_t runs,
+                       std::size_t iterations) {
+    state_report rep;
+    rep.name = w.name;
+    rep.runs = runs;
+    rep.iterations = iterations;
+    samples unused;
+    for (std::size_t r = 0; r < runs && !rep.skipped; ++r)
+        for (auto* t : targets) {
+            replayer rp(w, *t, unused, false);
+            auto fail = [&](std::string why) {
+                rep.skipped = std::move(why);
+                t->stop();
+            };
+            if (auto why = rp.setup_only()) {
+                fail(why->text);
+                break;
+            }
+            try {
+                std::vector<byte_vector> first, parts;
+                for (std::size_t i = 0; i < iterations; ++i) {
+                    rep.save_us[t->name()].push_back(t->save_state(parts));
+                    if (i == 0) first = parts;
+                }
+                auto& sizes = rep.bytes[t->name()];
+                sizes.clear();
+                for (const auto& p : first) sizes.push_back(p.size());
+                for (std::size_t i = 0; i < iterations; ++i) {
+                    rep.load_us[t->name()].push_back(t->load_state(first));
+                    if (t->startup_after_load()) {
+                        byte_vector startup{0x80, 0x01, 0, 0, 0, 0x0c, 0, 0, 0x01, 0x44, 0, 0};
+                        auto rsp = t->execute(startup);
+                        if (rsp.size() < 10 || vtpm::load_be32(rsp.data() + 6) != 0)
+                            throw std::runtime_error("TPM2_Startup(CLEAR) after the load failed");
+                    }
+                    if (auto why = rp.checks()) {
+                        fail(why->text + " (after load " + std::to_string(i + 1) + ")");
+                        break;
+                    }
+                }
+            } catch (const std::exception& e) {
+                fail(std::string(t->name()) + ": " + e.what());
+            }
+            if (rep.skipped) break;
+            t->stop();
+        }
+    return rep;
+}
+
+void print_state_console(const state_report& r) {
+    std::printf("\n== state: %s (%zu run(s), %zu saves and %zu loads each)\n", r.name.c_str(), r.runs, r.iterations,
+                r.iterations);
+    if (r.skipped) {
+        std::printf("   skipped: %s\n", r.skipped->c_str());
+        return;
+    }
+    for (const char* op : {"save", "load"}) {
+        const auto& m = std::string(op) == "save" ? r.save_us : r.load_us;
+        auto v = median_of(m, "vtpm"), l = median_of(m, "libtpms");
+        std::optional<double> ratio;
+        if (v && l && *l > 0) ratio = *v / *l;
+        std::printf("   %-6s vtpm %10s µs  libtpms %10s µs  ratio %6s\n", op, fixed(v, 2).c_str(), fixed(l, 2).c_str(),
+                    fixed(ratio, 2).c_str());
+    }
+    for (const auto& [t, sizes] : r.bytes) {
+        std::printf("   %s state bytes:", t.c_str());
+        for (auto n : sizes) std::printf(" %zu", n);
+        std::printf("\n");
+    }
+    std::fflush(stdout);
+}
+
+std::string state_bytes(const state_report& r, const char* target) {
+    auto it = r.bytes.find(target);
+    if (it == r.bytes.end() || it->second.empty()) return "-";
+    std::size_t total = 0;
+    std::string parts;
+    for (auto n : it->second) {
+        total += n;
+        parts += (parts.empty() ? "" : " + ") + std::to_string(n);
+    }
+    return it->second.size() > 1 ? std::to_string(total) + " (" + parts + ")" : std::to_string(total);
+}
+
+bool write_state_md(const std::string& path, const std::vector<state_report>& reports) {
+    std::ofstream out(path);
+    out << "| state | operation | n | vtpm median µs | libtpms median µs | ratio vtpm/libtpms | vtpm bytes "
+           "| libtpms bytes (permanent + volatile) | targets missed |\n"
+        << "|---|---|---:|---:|---:|---:|---:|---:|---|\n";
+    for (const auto& r : reports) {
+        if (r.skipped) {
+            std::string why = *r.skipped;
+            for (auto& ch : why)
+                if (ch == '|') ch = '/';
+            out << "| " << r.name << " | skipped: " << why << " | | | | | | | |\n";
+            continue;
+        }
+        for (const char* op : {"save", "load"}) {
+            const auto& m = std::string(op) == "save" ? r.save_us : r.load_us;
+            auto v = median_of(m, "vtpm"), l = median_of(m, "libtpms");
+            std::optional<double> ratio;
+            if (v && l && *l > 0) ratio = *v / *l;
+            std::string rs = fixed(ratio, 2);
+            if (ratio && *ratio > 1.0) rs = "**" + rs + "**";
+            std::size_t n = 0;
+            for (const auto& [t, x] : m) n = x.size();
+            out << "| " << r.name << " | " << op << " | " << n << " | " << fixed(v, 2) << " | " << fixed(l, 2) << " | "
+                << rs << " | " << state_bytes(r, "vtpm") << " | " << state_bytes(r, "libtpms") << " | "
+                << (ratio && *ratio > 1.0 ? "ratio > 1" : "") << " |\n";
+        }
+    }
+    return bool(out.flush());
+}
+
+bool write_dat(const std::string& path, const std::vector<workload_report>& reports,
+               const std::vector<state_report>& states) {
     std::ofstream out(path);
     out << "# index label vtpm_median_us libtpms_median_us ratio_vtpm_over_libtpms\n";
     std::size_t i = 0;
@@ -535,6 +805,13 @@ bool write_dat(const std::string& path, const std::vector<workload_report>& repo
             if (auto ratio = x.ratio())
                 out << i++ << ' ' << x.workload << '/' << x.command << ' ' << *x.vtpm_us << ' ' << *x.libtpms_us << ' '
                     << *ratio << '\n';
+    for (const auto& r : states)
+        for (const char* op : {"save", "load"}) {
+            const auto& m = std::string(op) == "save" ? r.save_us : r.load_us;
+            auto v = median_of(m, "vtpm"), l = median_of(m, "libtpms");
+            if (!r.skipped && v && l && *l > 0)
+                out << i++ << " state/" << r.name << '.' << op << ' ' << *v << ' ' << *l << ' ' << *v / *l << '\n';
+        }
     return bool(out.flush());
 }
 
@@ -587,6 +864,7 @@ int main(int argc, char** argv) {
         }
         workloads = std::move(chosen);
     }
+    if (!o.run_workloads) workloads.clear();
 
     vtpm_target vt;
     libtpms_target lt;
@@ -663,11 +941,47 @@ int main(int argc, char** argv) {
         reports.push_back(std::move(rep));
     }
 
+    // The state section: its scenarios, in file name order.
+    std::vector<state_report> states;
+    if (o.run_state) {
+#if defined(__GLIBC__)
+        // Both implementations allocate and free their state buffers on every save; without
+        // padding glibc gives the top of the heap back after each free and the next save pays
+        // the page faults again, or not, depending on what the process allocated before. Keep
+        // room at the top of the heap, as in a long-running process.
+        mallopt(M_TOP_PAD, 64 << 20);
+#endif
+        std::vector<std::string> state_files;
+        for (const auto& e : std::filesystem::directory_iterator(o.state_dir, ec))
+            if (e.path().extension() == ".tpmw") state_files.push_back(e.path().string());
+        if (ec) {
+            std::cerr << "vtpm: bench: cannot list state directory " << o.state_dir << ": " << ec.message()
+                      << " (pass --state-dir DIR)\n";
+            return 2;
+        }
+        std::sort(state_files.begin(), state_files.end());
+        for (const auto& f : state_files) {
+            try {
+                auto w = vtpm::bench::load_workload(f);
+                states.push_back(run_state(w, targets, o.repeat, o.state_iterations));
+                print_state_console(states.back());
+                if (states.back().skipped) status = 1;
+            } catch (const vtpm::bench::workload_error& e) {
+                std::cerr << e.what() << "\n";
+                status = 1;
+            }
+        }
+    }
+    if (!o.out_state_md.empty() && o.run_state && !write_state_md(o.out_state_md, states)) {
+        std::cerr << "vtpm: bench: cannot write " << o.out_state_md << "\n";
+        return 1;
+    }
+
     if (!o.out_md.empty() && !write_md(o.out_md, reports, o, overhead_us)) {
         std::cerr << "vtpm: bench: cannot write " << o.out_md << "\n";
         return 1;
     }
-    if (!o.out_dat.empty() && !write_dat(o.out_dat, reports)) {
+    if (!o.out_dat.empty() && !write_dat(o.out_dat, reports, states)) {
         std::cerr << "vtpm: bench: cannot write " << o.out_dat << "\n";
         return 1;
     }
