@@ -437,7 +437,8 @@ TEST_CASE("GetCapability(ALGS), PP_COMMANDS, AUDIT_COMMANDS, ECC_CURVES", "[capa
 
     auto pp = get(t, cap::pp_commands, cc::first, 100);
     CHECK(pp.rc == 0);
-    CHECK(pp.keys.empty()); // no command of this profile always needs physical presence
+    // TPM2_PP_Commands always needs physical presence (Part 3 §26.2); no other command after manufacture.
+    CHECK(pp.keys == std::vector<std::uint32_t>{0x12D});
     auto audit = get(t, cap::audit_commands, cc::first, 100);
     CHECK(audit.rc == 0);
     // TPM2_SetCommandCodeAuditStatus is always audited (Part 3 §21.1).

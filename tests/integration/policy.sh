@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Enhanced authorization with tpm2-tools 5.4 against vtpm-server: policy.sh mssim|swtpm
 #   tpm2_policy{or,secret,signed,ticket,authorize,cphash,namehash,duplicationselect,locality,
-#   countertimer,nvwritten,template} and tpm2_verifysignature. Each policy is built in a trial
+#   countertimer,nvwritten,template,nv,authorizenv} and tpm2_verifysignature. Each policy is built in a trial
 #   session, its digest compared with a Python computation of the Part 3 §23 formulas, then
 #   satisfied in a policy session to use a real object (tpm2_unseal of data sealed under the
 #   policy, tpm2_create under a parent whose policy holds a template). Signatures come from
@@ -275,6 +275,63 @@ seal nvw nvw.pol
 policy_session s.ctx
 tpm2_policynvwritten -S s.ctx s >/dev/null
 unseal_fails nvw s.ctx "0x0*9[9][dD]" "unseal under PolicyNvWritten fails (not an NV Index)"
+
+# --- tpm2_policynv, tpm2_policyauthorizenv ---------------------------------------------------
+NVP=0x1500030 NVA=0x1500031
+nv_name() { tpm2_nvreadpublic "$1" | awk '$1=="name:"{print $2; exit}'; }
+tpm2_nvdefine $NVP -C o -s 8 -a "ownerread|ownerwrite|authread|authwrite" -p nvpw
+printf '\x00\x00\x00\x00\x00\x00\x01\x00' >nvval.bin
+tpm2_nvwrite $NVP -C o -i nvval.bin
+printf '\x00\xff' >opb.bin
+# PolicyNV: args := H(operandB || offset || operation); digest := H(Z || CC || args || Name).
+trial t.ctx
+tpm2_policynv -S t.ctx -C $NVP -P nvpw -i opb.bin --offset 6 -L pnv.pol $NVP ugt >/dev/null
+check_eq "tpm2_policynv ugt (trial) digest" "$(hexof pnv.pol)" \
+    "$(py "h(Z, cc(0x149), h(f('opb.bin'), struct.pack('>HH', 6, 3)), bytes.fromhex('$(nv_name $NVP)'))")"
+seal pnv pnv.pol
+policy_session s.ctx
+tpm2_policynv -S s.ctx -C o -i opb.bin --offset 6 $NVP ugt >/dev/null
+unseal_with pnv s.ctx "unseal under PolicyNV (0x0100 > 0x00ff unsigned)"
+policy_session s.ctx
+out=$(tpm2_policynv -S s.ctx -C o -i opb.bin --offset 6 $NVP ult 2>&1) && fail "PolicyNV ult held"
+check_match "tpm2_policynv whose comparison fails: TPM_RC_POLICY" "$out" "0x0*126"
+tpm2_flushcontext s.ctx
+printf '\x80\x00' >opn.bin
+trial t.ctx
+tpm2_policynv -S t.ctx -C o -i opn.bin --offset 6 -L pnv2.pol $NVP sgt >/dev/null
+check_eq "tpm2_policynv sgt (trial) digest" "$(hexof pnv2.pol)" \
+    "$(py "h(Z, cc(0x149), h(f('opn.bin'), struct.pack('>HH', 6, 2)), bytes.fromhex('$(nv_name $NVP)'))")"
+policy_session s.ctx
+tpm2_policynv -S s.ctx -C o -i opn.bin --offset 6 -L pnv3.pol $NVP sgt >/dev/null
+check_eq "tpm2_policynv sgt (0x0100 > -32768 signed): session digest" "$(hexof pnv3.pol)" "$(hexof pnv2.pol)"
+tpm2_flushcontext s.ctx
+out=$(tpm2_policynv -S t.ctx -C p -i opb.bin --offset 6 $NVP eq 2>&1) && fail "PolicyNV without PPREAD"
+check_match "tpm2_policynv with Platform Authorization of an index without PPREAD: TPM_RC_NV_AUTHORIZATION" "$out" "0x0*149"
+
+# PolicyAuthorizeNV: the index holds TPMT_HA (sha256 || PolicyCommandCode(Unseal)).
+tpm2_nvdefine $NVA -C o -s 34 -a "ownerread|ownerwrite"
+{ printf '\x00\x0b'; cat ccunseal.pol; } >approved.bin
+tpm2_nvwrite $NVA -C o -i approved.bin
+trial t.ctx
+tpm2_policyauthorizenv -S t.ctx -C o -L pan.pol $NVA >/dev/null
+check_eq "tpm2_policyauthorizenv (trial) digest" "$(hexof pan.pol)" \
+    "$(py "h(Z, cc(0x192), bytes.fromhex('$(nv_name $NVA)'))")"
+seal pan pan.pol
+policy_session s.ctx
+tpm2_policycommandcode -S s.ctx TPM2_CC_Unseal >/dev/null
+tpm2_policyauthorizenv -S s.ctx -C o $NVA >/dev/null
+unseal_with pan s.ctx "unseal under PolicyAuthorizeNV of PolicyCommandCode(Unseal)"
+# Revoked: another approved policy in the index (its Name is unchanged once written).
+{ printf '\x00\x0b'; head -c 32 /dev/zero | tr '\0' '\1'; } >revoked.bin
+tpm2_nvwrite $NVA -C o -i revoked.bin
+policy_session s.ctx
+tpm2_policycommandcode -S s.ctx TPM2_CC_Unseal >/dev/null
+out=$(tpm2_policyauthorizenv -S s.ctx -C o $NVA 2>&1) && fail "PolicyAuthorizeNV after revocation"
+check_match "tpm2_policyauthorizenv after the approval is replaced: TPM_RC_VALUE" "$out" "0x0*84"
+tpm2_flushcontext s.ctx
+tpm2_flushcontext t.ctx
+tpm2_nvundefine $NVP -C o
+tpm2_nvundefine $NVA -C o
 
 tpm2_flushcontext --saved-session
 stop_server 0

@@ -90,7 +90,7 @@ struct set_command_code_audit_status { // Part 3 §21.2
     static constexpr std::string_view name = "SetCommandCodeAuditStatus";
     using handles = handle_list<hparam<tpmi_rh_provision, auth_role::user>>; // @auth
     static constexpr bool response_handle = false;
-    static constexpr attributes attrs{.nv = true, .pp_command = true};
+    static constexpr attributes attrs{.nv = true, .pp_command = true, .ro_disallow = true};
     struct request {
         BOOST_HANA_DEFINE_STRUCT(request, (tpmi_alg_hash<true>, audit_alg), (tpml_cc, set_list), (tpml_cc, clear_list));
     };

@@ -1,5 +1,6 @@
-// Part 3 §31 Non-volatile Storage (all but NV_Certify) and §28.5 TPM2_EvictControl.
+// Part 3 §31 Non-volatile Storage and §28.5 TPM2_EvictControl.
 #pragma once
+#include "vtpm/commands/attest.hpp"
 #include "vtpm/commands/descriptor.hpp"
 #include "vtpm/types/nv.hpp"
 
@@ -21,7 +22,7 @@ struct nv_define_space { // Part 3 §31.3
     static constexpr std::string_view name = "NV_DefineSpace";
     using handles = handle_list<hparam<tpmi_rh_provision, auth_role::user>>; // @authHandle
     static constexpr bool response_handle = false;
-    static constexpr attributes attrs{.nv = true, .pp_command = true, .decrypt = true};
+    static constexpr attributes attrs{.nv = true, .pp_command = true, .ro_disallow = true, .decrypt = true};
     struct request { BOOST_HANA_DEFINE_STRUCT(request, (tpm2b_auth, auth), (tpm2b_nv_public, public_info)); };
     using response = no_params;
 };
@@ -32,7 +33,7 @@ struct nv_undefine_space { // Part 3 §31.4
     using handles = handle_list<hparam<tpmi_rh_provision, auth_role::user>,          // @authHandle
                                 hparam<tpmi_rh_nv_defined_index, auth_role::none>>; // nvIndex
     static constexpr bool response_handle = false;
-    static constexpr attributes attrs{.nv = true, .pp_command = true};
+    static constexpr attributes attrs{.nv = true, .pp_command = true, .ro_disallow = true};
     using request = no_params;
     using response = no_params;
 };
@@ -43,7 +44,7 @@ struct nv_undefine_space_special { // Part 3 §31.5
     using handles = handle_list<hparam<tpmi_rh_nv_defined_index, auth_role::admin>, // @nvIndex
                                 hparam<tpmi_rh_platform, auth_role::user>>;         // @platform
     static constexpr bool response_handle = false;
-    static constexpr attributes attrs{.nv = true, .pp_command = true};
+    static constexpr attributes attrs{.nv = true, .pp_command = true, .ro_disallow = true};
     using request = no_params;
     using response = no_params;
 };
@@ -74,7 +75,7 @@ struct nv_increment { // Part 3 §31.8
     static constexpr std::string_view name = "NV_Increment";
     using handles = handle_list<hparam<tpmi_rh_nv_auth, auth_role::user>, hparam<tpmi_rh_nv_index, auth_role::none>>;
     static constexpr bool response_handle = false;
-    static constexpr attributes attrs{.nv = true};
+    static constexpr attributes attrs{.nv = true, .ro_disallow = true};
     using request = no_params;
     using response = no_params;
 };
@@ -114,7 +115,7 @@ struct nv_global_write_lock { // Part 3 §31.12
     static constexpr std::string_view name = "NV_GlobalWriteLock";
     using handles = handle_list<hparam<tpmi_rh_provision, auth_role::user>>; // @authHandle
     static constexpr bool response_handle = false;
-    static constexpr attributes attrs{.nv = true, .pp_command = true};
+    static constexpr attributes attrs{.nv = true, .pp_command = true, .ro_disallow = true};
     using request = no_params;
     using response = no_params;
 };
@@ -144,7 +145,7 @@ struct nv_change_auth { // Part 3 §31.15
     static constexpr std::string_view name = "NV_ChangeAuth";
     using handles = handle_list<hparam<tpmi_rh_nv_index, auth_role::admin>>; // @nvIndex
     static constexpr bool response_handle = false;
-    static constexpr attributes attrs{.nv = true, .decrypt = true};
+    static constexpr attributes attrs{.nv = true, .ro_disallow = true, .decrypt = true};
     struct request { BOOST_HANA_DEFINE_STRUCT(request, (tpm2b_auth, new_auth)); };
     using response = no_params;
 };
@@ -154,7 +155,7 @@ struct nv_define_space2 { // Part 3 §31.17 (v1.83)
     static constexpr std::string_view name = "NV_DefineSpace2";
     using handles = handle_list<hparam<tpmi_rh_provision, auth_role::user>>; // @authHandle
     static constexpr bool response_handle = false;
-    static constexpr attributes attrs{.nv = true, .pp_command = true, .decrypt = true};
+    static constexpr attributes attrs{.nv = true, .pp_command = true, .ro_disallow = true, .decrypt = true};
     struct request { BOOST_HANA_DEFINE_STRUCT(request, (tpm2b_auth, auth), (tpm2b_nv_public_2, public_info)); };
     using response = no_params;
 };
@@ -175,9 +176,24 @@ struct evict_control { // Part 3 §28.5
     using handles = handle_list<hparam<tpmi_rh_provision, auth_role::user>,     // @auth
                                 hparam<tpmi_dh_object<false>, auth_role::none>>; // objectHandle
     static constexpr bool response_handle = false;
-    static constexpr attributes attrs{.nv = true, .pp_command = true};
+    static constexpr attributes attrs{.nv = true, .pp_command = true, .ro_disallow = true};
     struct request { BOOST_HANA_DEFINE_STRUCT(request, (tpmi_dh_persistent, persistent_handle)); };
     using response = no_params;
+};
+
+struct nv_certify { // Part 3 §31.16
+    static constexpr tpm_cc code = cc::nv_certify;
+    static constexpr std::string_view name = "NV_Certify";
+    using handles = handle_list<hparam<tpmi_dh_object<true>, auth_role::user>, // @signHandle
+                                hparam<tpmi_rh_nv_auth, auth_role::user>,      // @authHandle
+                                hparam<tpmi_rh_nv_index, auth_role::none>>;    // nvIndex
+    static constexpr bool response_handle = false;
+    static constexpr attributes attrs{.decrypt = true, .encrypt = true};
+    struct request {
+        BOOST_HANA_DEFINE_STRUCT(request, (tpm2b_data, qualifying_data), (tpmt_sig_scheme, in_scheme),
+                                 (std::uint16_t, size), (std::uint16_t, offset));
+    };
+    using response = attest_response;
 };
 
 } // namespace vtpm::cmd

@@ -15,7 +15,7 @@ struct create { // Part 3 §12.1
     static constexpr std::string_view name = "Create";
     using handles = handle_list<hparam<tpmi_dh_object<false>, auth_role::user>>; // @parentHandle
     static constexpr bool response_handle = false;
-    static constexpr attributes attrs{.decrypt = true, .encrypt = true};
+    static constexpr attributes attrs{.ro_disallow = true, .decrypt = true, .encrypt = true};
     struct request {
         BOOST_HANA_DEFINE_STRUCT(request, (tpm2b_sensitive_create, in_sensitive), (tpm2b_public, in_public),
                                  (tpm2b_data, outside_info), (tpml_pcr_selection, creation_pcr));
@@ -79,7 +79,7 @@ struct object_change_auth { // Part 3 §12.8
     using handles = handle_list<hparam<tpmi_dh_object<false>, auth_role::admin>,  // @objectHandle
                                 hparam<tpmi_dh_object<false>, auth_role::none>>;  // parentHandle
     static constexpr bool response_handle = false;
-    static constexpr attributes attrs{.decrypt = true, .encrypt = true};
+    static constexpr attributes attrs{.ro_disallow = true, .decrypt = true, .encrypt = true};
     struct request { BOOST_HANA_DEFINE_STRUCT(request, (tpm2b_auth, new_auth)); };
     struct response { BOOST_HANA_DEFINE_STRUCT(response, (tpm2b_private, out_private)); };
 };
@@ -89,7 +89,7 @@ struct create_loaded { // Part 3 §12.9 (deprecated in v184, still in the comman
     static constexpr std::string_view name = "CreateLoaded";
     using handles = handle_list<hparam<tpmi_dh_parent<true>, auth_role::user>>; // @parentHandle
     static constexpr bool response_handle = true;
-    static constexpr attributes attrs{.pp_command = true, .decrypt = true, .encrypt = true};
+    static constexpr attributes attrs{.pp_command = true, .ro_disallow = true, .decrypt = true, .encrypt = true};
     struct request {
         BOOST_HANA_DEFINE_STRUCT(request, (tpm2b_sensitive_create, in_sensitive), (tpm2b_template, in_public));
     };
@@ -104,7 +104,7 @@ struct create_primary { // Part 3 §24.1
     static constexpr std::string_view name = "CreatePrimary";
     using handles = handle_list<hparam<tpmi_rh_hierarchy<true>, auth_role::user>>; // @primaryHandle
     static constexpr bool response_handle = true;
-    static constexpr attributes attrs{.pp_command = true, .decrypt = true, .encrypt = true};
+    static constexpr attributes attrs{.pp_command = true, .ro_disallow = true, .decrypt = true, .encrypt = true};
     struct request {
         BOOST_HANA_DEFINE_STRUCT(request, (tpm2b_sensitive_create, in_sensitive), (tpm2b_public, in_public),
                                  (tpm2b_data, outside_info), (tpml_pcr_selection, creation_pcr));

@@ -1,8 +1,8 @@
-// Part 3 §23 Enhanced Authorization: the policy commands beyond those of commands/session.hpp
-// (PolicyNV and PolicyAuthorizeNV need NV indices and are not declared here).
+// Part 3 §23 Enhanced Authorization: the policy commands beyond those of commands/session.hpp.
 #pragma once
 #include "vtpm/commands/descriptor.hpp"
 #include "vtpm/types/algorithms.hpp"
+#include "vtpm/types/nv.hpp"
 #include "vtpm/types/objects.hpp"
 
 namespace vtpm::cmd {
@@ -175,6 +175,32 @@ struct policy_parameters { // Part 3 §23.24 (v1.83)
     static constexpr bool response_handle = false;
     static constexpr attributes attrs{.allow_trial = true, .decrypt = true};
     struct request { BOOST_HANA_DEFINE_STRUCT(request, (tpm2b_digest, p_hash)); };
+    using response = no_params;
+};
+
+struct policy_nv { // Part 3 §23.9
+    static constexpr tpm_cc code = cc::policy_nv;
+    static constexpr std::string_view name = "PolicyNV";
+    using handles = handle_list<hparam<tpmi_rh_nv_auth, auth_role::user>,    // @authHandle
+                                hparam<tpmi_rh_nv_index, auth_role::none>,   // nvIndex
+                                hparam<tpmi_sh_policy, auth_role::none>>;    // policySession
+    static constexpr bool response_handle = false;
+    static constexpr attributes attrs{.allow_trial = true, .decrypt = true};
+    struct request {
+        BOOST_HANA_DEFINE_STRUCT(request, (tpm2b_operand, operand_b), (std::uint16_t, offset), (std::uint16_t, operation));
+    };
+    using response = no_params;
+};
+
+struct policy_authorize_nv { // Part 3 §23.22
+    static constexpr tpm_cc code = cc::policy_authorize_nv;
+    static constexpr std::string_view name = "PolicyAuthorizeNV";
+    using handles = handle_list<hparam<tpmi_rh_nv_auth, auth_role::user>,    // @authHandle
+                                hparam<tpmi_rh_nv_index, auth_role::none>,   // nvIndex
+                                hparam<tpmi_sh_policy, auth_role::none>>;    // policySession
+    static constexpr bool response_handle = false;
+    static constexpr attributes attrs{.allow_trial = true};
+    using request = no_params;
     using response = no_params;
 };
 

@@ -17,6 +17,7 @@
 #include "vtpm/commands/nv.hpp"
 #include "vtpm/commands/object.hpp"
 #include "vtpm/commands/pcr.hpp"
+#include "vtpm/commands/platform_controls.hpp"
 #include "vtpm/commands/policy.hpp"
 #include "vtpm/commands/random.hpp"
 #include "vtpm/commands/session.hpp"
@@ -47,7 +48,7 @@ using all = list<
     start_auth_session, policy_restart, policy_pcr, policy_command_code, policy_auth_value, policy_password,
     policy_get_digest, policy_signed, policy_secret, policy_ticket, policy_or, policy_locality, policy_counter_timer,
     policy_physical_presence, policy_cp_hash, policy_name_hash, policy_duplication_select, policy_authorize,
-    policy_nv_written, policy_template, policy_capability, policy_parameters,
+    policy_nv_written, policy_template, policy_capability, policy_parameters, policy_nv, policy_authorize_nv,
     // §12 Object, §24.1 CreatePrimary
     create, load, load_external, read_public, unseal, object_change_auth, create_loaded, create_primary,
     // §16 Random
@@ -77,10 +78,12 @@ using all = list<
     // §31 Non-volatile Storage, §28.5 EvictControl
     nv_define_space, nv_undefine_space, nv_undefine_space_special, nv_read_public, nv_write, nv_increment, nv_extend,
     nv_set_bits, nv_write_lock, nv_global_write_lock, nv_read, nv_read_lock, nv_change_auth, nv_define_space2,
-    nv_read_public2, evict_control,
+    nv_read_public2, evict_control, nv_certify,
     // §18 Attestation
     certify, certify_creation, quote, get_time, get_session_audit_digest, get_command_audit_digest, certify_x509,
     // §21 Command Audit
-    set_command_code_audit_status>;
+    set_command_code_audit_status,
+    // §26.2 PP_Commands, §24.9 ReadOnlyControl
+    pp_commands, read_only_control>;
 
 } // namespace vtpm::cmd

@@ -82,6 +82,8 @@ public:
     engine_data::dictionary_attack da{};
     engine_data::command_audit audit{}; // NV (its own block in the state format)
     engine_data::commit_state commit{};
+    engine_data::pp_command_list pp{};  // NV (its own block in the state format)
+    engine_data::read_only_mode ro{};   // state-clear (its own block in the state format)
 
     // --- volatile -----------------------------------------------------------------------
     bool manufactured = false;
@@ -130,6 +132,8 @@ public:
         audit.alg = alg::sha256;
         audit.set(cc::set_command_code_audit_status, true);
         commit = {};
+        pp = {};
+        ro = {};
         for (auto* s : {&nv.eps, &nv.sps, &nv.pps}) crypto.random(*s);
         for (auto* p : {&nv.eh_proof, &nv.sh_proof, &nv.ph_proof}) crypto.random(*p);
         std::size_t i = 0;

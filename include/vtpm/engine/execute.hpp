@@ -10,6 +10,7 @@
 #include "vtpm/commands/table.hpp"
 #include "vtpm/engine/engine.hpp"
 #include "vtpm/engine/policy.hpp"
+#include "vtpm/engine/read_only.hpp"
 #include "vtpm/marshal/codec.hpp"
 
 namespace vtpm {
@@ -53,6 +54,7 @@ rc run_command(engine<P>& e, command_context& c, reader& params, writer& out) {
         typename D::request in{};
         rc r = cmd::unmarshal_params(params, in);
         if (!r.ok()) return r;
+        if (r = detail::read_only_check(e, D::attrs, c); !r.ok()) return r;
         typename D::response rsp{};
         r = handle(e, D{}, c, in, rsp);
         if (!r.ok()) return r;
@@ -332,7 +334,8 @@ std::size_t execute_command(engine<P>& e, byte_view cmd, byte_span rsp_buf, std:
                     pin_index = entity;
                 }
             }
-            if (en->attrs.pp_command && entity == rh::platform && en->attrs.pp_required && !e.physical_presence)
+            if (en->attrs.pp_command && entity == rh::platform && (en->attrs.pp_required || e.pp.listed(code)) &&
+                !e.physical_presence)
                 return fail(rc::pp.for_session(sn));
             // Part 3 §5.6 items 5-7: objects whose ADMIN role needs a policy (adminWithPolicy),
             // whose USER role accepts only a policy (userWithAuth CLEAR), and ADMIN / DUP

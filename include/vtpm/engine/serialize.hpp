@@ -34,6 +34,8 @@ inline constexpr std::uint16_t nv_indices = 3; // engine_data::persistent::nv_in
 inline constexpr std::uint16_t persistent_objects = 4; // engine_data::persistent::persistent_objects
 inline constexpr std::uint16_t command_audit = 0x10; // engine_data::command_audit
 inline constexpr std::uint16_t commit = 0x11;  // engine_data::commit_state
+inline constexpr std::uint16_t pp_commands = 0x13;   // engine_data::pp_command_list
+inline constexpr std::uint16_t read_only = 0x12;     // engine_data::read_only_mode (for TPM Resume)
 } // namespace tag
 
 /// A fingerprint of what gives a state its meaning: the PCR count and the hash algorithms
@@ -93,6 +95,8 @@ bytes save(engine<P>& e) {
     detail::put_block(out, tag::persistent_objects, e.nv.persistent_objects, count);
     detail::put_block(out, tag::command_audit, e.audit, count);
     detail::put_block(out, tag::commit, e.commit, count);
+    detail::put_block(out, tag::pp_commands, e.pp, count);
+    detail::put_block(out, tag::read_only, e.ro, count);
     store_be32(out.data() + 8 + 12, count);
     std::array<std::uint8_t, 32> sum{};
     e.crypto.hash(alg::sha256, out, sum);
@@ -128,6 +132,8 @@ std::optional<std::string> load(engine<P>& e, byte_view in) {
     vtpm::persistent::store persistent_objects;
     std::optional<engine_data::command_audit> audit;
     engine_data::commit_state commit{};
+    engine_data::pp_command_list pp{}; // a state without the block: the manufacture default
+    engine_data::read_only_mode ro{};
     bool have_nv = false;
     for (std::uint32_t i = 0; i < count; ++i) {
         std::uint16_t t;
@@ -154,6 +160,10 @@ std::optional<std::string> load(engine<P>& e, byte_view in) {
             res = unmarshal_exact(payload, audit.emplace());
         } else if (t == tag::commit) {
             res = unmarshal_exact(payload, commit);
+        } else if (t == tag::pp_commands) {
+            res = unmarshal_exact(payload, pp);
+        } else if (t == tag::read_only) {
+            res = unmarshal_exact(payload, ro);
         } // unknown blocks: written by a newer version, skipped
         if (!res.ok()) return "vtpm: state block " + std::to_string(t) + " is malformed";
     }
@@ -175,6 +185,8 @@ std::optional<std::string> load(engine<P>& e, byte_view in) {
         e.audit.set(cc::set_command_code_audit_status, true);
     }
     e.commit = commit;
+    e.pp = pp;
+    e.ro = ro;
     e.manufactured = true;
     return std::nullopt;
 }

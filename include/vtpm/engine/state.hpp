@@ -122,6 +122,29 @@ struct commit_state {
     std::array<std::uint8_t, array_bits / 8> pending{}; // A[]: commit value not used yet
 };
 
+/// The commands that need Physical Presence when Platform Authorization is given
+/// (TPM2_PP_Commands, Part 3 §26.2): NV, a bit per code from TPM_CC_FIRST. Commands whose
+/// descriptor has pp_required need it always and are not kept here.
+struct pp_command_list {
+    std::array<std::uint8_t, (cc::last - cc::first + 1 + 7) / 8> commands{};
+
+    [[nodiscard]] bool listed(tpm_cc c) const noexcept {
+        return c >= cc::first && c <= cc::last && (commands[(c - cc::first) / 8] >> ((c - cc::first) % 8) & 1);
+    }
+    void set(tpm_cc c, bool on) noexcept {
+        if (c < cc::first || c > cc::last) return;
+        const auto bit = static_cast<std::uint8_t>(1u << ((c - cc::first) % 8));
+        auto& b = commands[(c - cc::first) / 8];
+        b = static_cast<std::uint8_t>(on ? (b | bit) : (b & ~bit));
+    }
+};
+
+/// TPMA_STARTUP_CLEAR.readOnly (Part 2 §8.7, TPM2_ReadOnlyControl): state-clear data, CLEAR
+/// on TPM Reset and TPM Restart, kept by TPM Resume; its own state-file block.
+struct read_only_mode {
+    bool read_only = false;
+};
+
 } // namespace vtpm::engine_data
 
 // Field lists for the state format (engine/serialize.hpp). A block's field list is frozen
@@ -143,3 +166,5 @@ BOOST_HANA_ADAPT_STRUCT(vtpm::engine_data::commit_state, valid, count, nonce, pe
 BOOST_HANA_ADAPT_STRUCT(vtpm::engine_data::state_save, valid, banks, pcr_update_counter, pcr_auth,
                         startup_clear_flags);
 BOOST_HANA_ADAPT_STRUCT(vtpm::engine_data::command_audit, alg, counter, commands, digest);
+BOOST_HANA_ADAPT_STRUCT(vtpm::engine_data::pp_command_list, commands);
+BOOST_HANA_ADAPT_STRUCT(vtpm::engine_data::read_only_mode, read_only);

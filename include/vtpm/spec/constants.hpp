@@ -290,6 +290,7 @@ inline constexpr std::uint32_t owner_auth_set = 1u << 0, endorsement_auth_set = 
 namespace tpma_startup_clear {
 inline constexpr std::uint32_t ph_enable = 1u << 0, sh_enable = 1u << 1, eh_enable = 1u << 2,
     ph_enable_nv = 1u << 3, orderly = 1u << 31;
+inline constexpr std::uint32_t read_only = 1u << 4; // v1.85
 }
 
 /// TPMA_CC fields (Part 2 §8.9)

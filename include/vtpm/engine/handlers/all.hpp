@@ -20,3 +20,5 @@
 #include "vtpm/engine/handlers/signing.hpp"
 #include "vtpm/engine/handlers/startup.hpp"
 #include "vtpm/engine/handlers/symmetric_cmds.hpp"
+#include "vtpm/engine/handlers/nv_auth.hpp"
+#include "vtpm/engine/handlers/platform_controls.hpp"

@@ -180,6 +180,7 @@ void tpm_properties(const engine<P>& e, bool fixed_only, Put&& put) {
     if (e.sc.eh_enable) startup_clear |= tpma_startup_clear::eh_enable;
     if (e.sc.ph_enable_nv) startup_clear |= tpma_startup_clear::ph_enable_nv;
     if (e.last_startup_orderly) startup_clear |= tpma_startup_clear::orderly;
+    if (e.ro.read_only) startup_clear |= tpma_startup_clear::read_only;
     const auto loaded = static_cast<std::uint32_t>(e.loaded_object_count());
 
     put(pt::permanent, permanent);
@@ -332,7 +333,7 @@ rc handle(engine<P>& e, get_capability, command_context&, const get_capability::
             for (std::size_t i = 0; i < dispatch_table<P>.size(); ++i) {
                 const auto& en = dispatch_table<P>[i];
                 const auto code = static_cast<tpm_cc>(cc::first + i);
-                if (en.present() && en.attrs.pp_required) page(code, code);
+                if (en.present() && (en.attrs.pp_required || (en.attrs.pp_command && e.pp.listed(code)))) page(code, code);
             }
         more = page.more();
         break;

@@ -51,6 +51,7 @@ rc handle(engine<P>& e, startup, command_context& c, const startup::request& in,
         e.sc.ph_enable = true;
     } else {
         e.sc = {};
+        e.ro = {};
     }
     // NV indices: locks, CLEAR_STCLEAR, ORDERLY indices (engine/nv.hpp).
     nv::startup(e.crypto, e.nv.nv_indices, resume, reset, e.last_startup_orderly, P::profile.limits.orderly_count);
