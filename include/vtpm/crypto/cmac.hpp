@@ -97,7 +97,7 @@ template <symmetric_provider C>
     // Top up the held-back block; process it only when more input follows.
     if (s.pending < b) {
         const std::size_t take = std::min(b - s.pending, data.size());
-        std::memcpy(s.buf.data() + s.pending, data.data(), take);
+        if (take > 0) std::memcpy(s.buf.data() + s.pending, data.data(), take); // data may be empty (null)
         s.pending = static_cast<std::uint8_t>(s.pending + take);
         data = data.subspan(take);
     }
