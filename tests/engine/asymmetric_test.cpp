@@ -17,6 +17,7 @@
 #include <vtpm/testing/command.hpp>
 #include <vtpm/testing/platform.hpp>
 #include <vtpm/vtpm.hpp>
+#include <support/instance.hpp>
 
 using namespace vtpm;
 using testing::command_builder;
@@ -24,15 +25,7 @@ using testing::run;
 
 namespace {
 
-constexpr config::profile asym_profile = [] {
-    auto p = config::profiles::full;
-    for (auto a : {alg::rsa, alg::ecc, alg::keyedhash, alg::symcipher, alg::rsassa, alg::rsapss, alg::rsaes,
-                   alg::oaep, alg::ecdsa, alg::ecdh, alg::ecschnorr, alg::sm2, alg::mgf1, alg::kdf1_sp800_56a})
-        p.enable_alg(a);
-    p.curves = {ecc_curve::nist_p256, ecc_curve::nist_p384, ecc_curve::bn_p256, ecc_curve::sm2_p256};
-    return p;
-}();
-using platform = testing::deterministic_platform<asym_profile>;
+using platform = testing::deterministic_platform<vtpm_test::four_curves>;
 using tpm_t = tpm<platform>;
 
 using vtpm_test::python;

@@ -10,6 +10,7 @@
 #include <vtpm/testing/command.hpp>
 #include <vtpm/testing/platform.hpp>
 #include <vtpm/vtpm.hpp>
+#include <support/instance.hpp>
 
 #include "support/oracle.hpp"
 
@@ -21,12 +22,7 @@ using vtpm_test::python;
 
 namespace {
 
-constexpr config::profile ecc_profile = [] {
-    auto p = config::profiles::full;
-    p.curves = {ecc_curve::nist_p256, ecc_curve::bn_p256, ecc_curve::sm2_p256};
-    return p;
-}();
-using platform = testing::deterministic_platform<ecc_profile>;
+using platform = testing::deterministic_platform<vtpm_test::four_curves>;
 using tpm_t = tpm<platform>;
 
 /// Affine arithmetic on y^2 = x^3 + ax + b, KDFa, and the commit value of Part 1 eq. 60.
@@ -217,7 +213,7 @@ TEST_CASE("TPM2_EC_Ephemeral: Q = [r]G with r from the commit nonce and counter"
     CHECK(want == a.q.hex() + " " + b.q.hex());
 
     SECTION("a curve the profile lacks is TPM_RC_CURVE + P1") {
-        CHECK(run(t, command_builder(cc::ec_ephemeral).u16(ecc_curve::nist_p384).build()).rc ==
+        CHECK(run(t, command_builder(cc::ec_ephemeral).u16(ecc_curve::nist_p521).build()).rc ==
               rc_of(rc::curve.for_param(1)));
         CHECK(run(t, command_builder(cc::ec_ephemeral).u16(0x7777).build()).rc == rc_of(rc::curve.for_param(1)));
     }

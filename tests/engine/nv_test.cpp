@@ -9,6 +9,7 @@
 #include <vtpm/testing/command.hpp>
 #include <vtpm/testing/platform.hpp>
 #include <vtpm/vtpm.hpp>
+#include <support/instance.hpp>
 
 #include "support/oracle.hpp"
 

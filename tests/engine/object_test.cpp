@@ -15,6 +15,7 @@
 #include <vtpm/testing/command.hpp>
 #include <vtpm/testing/platform.hpp>
 #include <vtpm/vtpm.hpp>
+#include <support/instance.hpp>
 
 using namespace vtpm;
 using testing::command_builder;

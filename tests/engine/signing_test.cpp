@@ -16,6 +16,7 @@
 #include <vtpm/testing/command.hpp>
 #include <vtpm/testing/platform.hpp>
 #include <vtpm/vtpm.hpp>
+#include <support/instance.hpp>
 
 using namespace vtpm;
 using testing::command_builder;
@@ -23,17 +24,7 @@ using testing::run;
 
 namespace {
 
-/// The full profile with the key types, schemes and curves these tests use.
-constexpr config::profile keys_profile = [] {
-    auto p = config::profiles::full;
-    for (auto a : {alg::rsa, alg::ecc, alg::keyedhash, alg::symcipher, alg::rsassa, alg::rsapss, alg::rsaes,
-                   alg::oaep, alg::ecdsa, alg::ecdh, alg::ecdaa, alg::ecschnorr, alg::sm2, alg::mgf1,
-                   alg::kdf1_sp800_56a, alg::ctr, alg::ofb, alg::cbc, alg::ecb})
-        p.enable_alg(a);
-    p.curves = {ecc_curve::nist_p256, ecc_curve::nist_p384, ecc_curve::bn_p256, ecc_curve::sm2_p256};
-    return p;
-}();
-using platform = testing::deterministic_platform<keys_profile>;
+using platform = testing::deterministic_platform<>;
 using tpm_t = tpm<platform>;
 
 // --- the independent oracle: /usr/bin/python3 -------------------------------------------

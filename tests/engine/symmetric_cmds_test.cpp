@@ -13,6 +13,7 @@
 #include <vtpm/testing/command.hpp>
 #include <vtpm/testing/platform.hpp>
 #include <vtpm/vtpm.hpp>
+#include <support/instance.hpp>
 
 using namespace vtpm;
 using testing::command_builder;
@@ -20,14 +21,7 @@ using testing::run;
 
 namespace {
 
-constexpr config::profile sym_profile = [] {
-    auto p = config::profiles::full;
-    for (auto a : {alg::rsa, alg::keyedhash, alg::symcipher, alg::rsassa, alg::ctr, alg::ofb, alg::cbc, alg::cfb,
-                   alg::ecb, alg::aes, alg::camellia, alg::sm4})
-        p.enable_alg(a);
-    return p;
-}();
-using platform = testing::deterministic_platform<sym_profile>;
+using platform = testing::deterministic_platform<>;
 using tpm_t = tpm<platform>;
 
 std::string python(const std::string& script) {

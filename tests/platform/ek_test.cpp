@@ -10,6 +10,7 @@
 #include <string>
 
 #include <vtpm/vtpm.hpp>
+#include <support/instance.hpp>
 #include <vtpm/platform/ek.hpp>
 #include <vtpm/platform/nvram.hpp>
 #include <vtpm/testing/platform.hpp>

@@ -8,6 +8,7 @@
 #include <string>
 
 #include <vtpm/vtpm.hpp>
+#include <support/instance.hpp>
 #include <vtpm/platform/vm.hpp>
 
 #include "support/oracle.hpp"
