@@ -566,6 +566,127 @@ TEST_CASE("CreateLoaded: primary and ordinary objects", "[object]") {
     CHECK(cl(ho, keyedhash_tpl(sealed_attrs), sensitive_create({}, str("d"))).rc == H(RC_TYPE, 1));
 }
 
+TEST_CASE("CreateLoaded under a Derivation Parent: derived objects against Python", "[object]") {
+    fixture f;
+    auto cl = [&](std::uint32_t parent, byte_view tpl, byte_view sens = sensitive_create()) {
+        return run(f.t, command_builder(cc::create_loaded).handle(parent).password().b2b(sens).b2b(tpl).build());
+    };
+    struct made {
+        std::uint32_t rc = 0, handle = 0;
+        bytes priv, pub, name;
+    };
+    auto derive = [&](std::uint32_t parent, byte_view tpl, byte_view sens = sensitive_create()) {
+        auto r = cl(parent, tpl, sens);
+        made m;
+        m.rc = r.rc;
+        if (r.rc != 0) return m;
+        m.handle = r.u32();
+        r.parameter_size();
+        m.priv = r.b2b();
+        m.pub = r.b2b();
+        m.name = r.b2b();
+        REQUIRE(r.ok);
+        return m;
+    };
+    // The parent: a restricted decryption KEYEDHASH key with a known sensitive value (caller
+    // data, sensitiveDataOrigin CLEAR) and the XOR scheme (SHA-256, KDF1_SP800_108).
+    const bytes parent_key(32, 0x5A);
+    const auto xor_scheme = [](std::uint16_t kdf) { return cat({be16(alg::xor_), be16(alg::sha256), be16(kdf)}); };
+    constexpr std::uint32_t deriver_attrs = fixed_tpm | fixed_parent | user_with_auth | restricted | decrypt;
+    auto srk = f.create_primary(rh::owner, ecc_storage());
+    REQUIRE(srk.rc == 0);
+    auto dp = f.create(srk.handle, keyedhash_tpl(deriver_attrs, xor_scheme(alg::kdf1_sp800_108)),
+                       sensitive_create({}, parent_key));
+    REQUIRE(dp.rc == 0);
+    auto [lrc, deriver] = f.load(srk.handle, dp.priv, dp.pub);
+    REQUIRE(lrc == 0);
+
+    const auto derive_unique = [](byte_view label, byte_view context) { return cat({b2b(label), b2b(context)}); };
+    const std::string py = vtpm_test::py_prelude + "K = " + hx(parent_key) + "\n" +
+                           "S = kdfa('sha256', K, b'the label', b'the context', b'', 8192)\n";
+    constexpr std::uint32_t signer = fixed_tpm | fixed_parent | user_with_auth | sign;
+
+    SECTION("ECC P-256: d from the first 40 octets (FIPS 186-5 A.2.1), label and context in unique") {
+        tmpl t;
+        const auto tpl = t.build(alg::ecc, signer, cat({sym_def(alg::null), scheme(alg::ecdsa), be16(ecc_curve::nist_p256), scheme(alg::null)}),
+                                 derive_unique(str("the label"), str("the context")));
+        auto m = derive(deriver, tpl);
+        REQUIRE(m.rc == 0);
+        CHECK(m.priv.empty()); // Part 3 §12.9.1: no private area for a derived object
+        CHECK(python(py + R"(
+from cryptography.hazmat.primitives.asymmetric import ec
+n = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551
+d = int.from_bytes(S[:40], 'big') % (n - 1) + 1
+q = ec.derive_private_key(d, ec.SECP256R1()).public_key().public_numbers()
+print((b'\x00\x20' + q.x.to_bytes(32, 'big') + b'\x00\x20' + q.y.to_bytes(32, 'big')).hex()))") ==
+              to_hex(byte_view{m.pub}.last(68)));
+        // Name and Qualified Name like any object under its parent.
+        const auto info = f.read_public(m.handle);
+        CHECK(info.name == m.name);
+        CHECK(info.name == cat({be16(alg::sha256), sha256(m.pub)}));
+        CHECK(info.qn == cat({be16(alg::sha256), sha256(cat({f.read_public(deriver).qn, m.name}))}));
+
+        // The same label and context from inSensitive.data (a TPMS_DERIVE) and another
+        // key use: the same key pair (Part 3 §12.9.1: the attributes do not enter the KDF).
+        const auto ecdh_tpl = t.build(alg::ecc, fixed_tpm | fixed_parent | user_with_auth | decrypt,
+                                      cat({sym_def(alg::null), scheme(alg::ecdh), be16(ecc_curve::nist_p256), scheme(alg::null)}),
+                                      derive_unique({}, {}));
+        auto m2 = derive(deriver, ecdh_tpl, sensitive_create(str("pw"), derive_unique(str("the label"), str("the context"))));
+        REQUIRE(m2.rc == 0);
+        CHECK(byte_view{m2.pub}.last(68).size() == 68);
+        CHECK(bytes(m2.pub.end() - 68, m2.pub.end()) == bytes(m.pub.end() - 68, m.pub.end()));
+        // Values in unique take precedence over inSensitive.data.
+        auto m3 = derive(deriver, ecdh_tpl, sensitive_create({}, derive_unique(str("other"), str("the context"))));
+        REQUIRE(m3.rc == 0);
+        CHECK(bytes(m3.pub.end() - 68, m3.pub.end()) != bytes(m.pub.end() - 68, m.pub.end()));
+        auto m4 = derive(deriver, t.build(alg::ecc, fixed_tpm | fixed_parent | user_with_auth | decrypt,
+                                          cat({sym_def(alg::null), scheme(alg::ecdh), be16(ecc_curve::nist_p256), scheme(alg::null)}),
+                                          derive_unique(str("the label"), {})),
+                         sensitive_create({}, derive_unique(str("other"), str("the context"))));
+        REQUIRE(m4.rc == 0);
+        CHECK(bytes(m4.pub.end() - 68, m4.pub.end()) == bytes(m.pub.end() - 68, m.pub.end()));
+    }
+
+    SECTION("KEYEDHASH HMAC key: sensitive value first, then seedValue; HMAC with it matches Python") {
+        const auto tpl = tmpl{}.build(alg::keyedhash, signer, scheme(alg::hmac), derive_unique(str("the label"), str("the context")));
+        auto m = derive(deriver, tpl);
+        REQUIRE(m.rc == 0);
+        CHECK(python(py + "print(hashlib.sha256(S[32:64] + S[:32]).hexdigest())") == to_hex(last_b2b(m.pub)));
+        auto r = run(f.t, command_builder(cc::hmac).handle(m.handle).password().b2b(str("abc")).u16(alg::null).build());
+        REQUIRE(r.rc == 0);
+        r.parameter_size();
+        CHECK(to_hex(r.b2b()) == python(py + "print(hmac.new(S[:32], b'abc', 'sha256').hexdigest())"));
+    }
+
+    SECTION("SYMCIPHER AES-128: 16 octets of key, then the seedValue") {
+        const auto tpl = tmpl{}.build(alg::symcipher, fixed_tpm | fixed_parent | user_with_auth | decrypt | sign,
+                                      sym_def(alg::aes, 128, alg::cfb), derive_unique(str("the label"), str("the context")));
+        auto m = derive(deriver, tpl);
+        REQUIRE(m.rc == 0);
+        CHECK(python(py + "print(hashlib.sha256(S[16:48] + S[:16]).hexdigest())") == to_hex(last_b2b(m.pub)));
+    }
+
+    SECTION("Errors: RSA, sensitiveDataOrigin, long labels, Create under a Derivation Parent, the parent's KDF") {
+        CHECK(cl(deriver, tmpl{}.build(alg::rsa, signer, cat({sym_def(alg::null), scheme(alg::rsassa), be16(2048), be32(0)}),
+                                       derive_unique({}, {}))).rc == P(RC_TYPE, 2));
+        CHECK(cl(deriver, tmpl{}.build(alg::keyedhash, signer | sdo, scheme(alg::hmac), derive_unique({}, {}))).rc ==
+              P(RC_ATTRIBUTES, 2));
+        CHECK(cl(deriver, tmpl{}.build(alg::keyedhash, signer, scheme(alg::hmac), derive_unique(bytes(33, 'x'), {}))).rc ==
+              P(RC_SIZE, 2));
+        // A TPM2B_DIGEST-shaped unique field is not a TPMS_DERIVE.
+        CHECK(cl(deriver, keyedhash_tpl(signer, scheme(alg::hmac))).rc == P(RC_SIZE, 2));
+        CHECK(cl(deriver, tmpl{}.build(alg::keyedhash, signer, scheme(alg::hmac), derive_unique({}, {})),
+                 sensitive_create({}, str("not a TPMS_DERIVE"))).rc == P(RC_SIZE, 1));
+        CHECK(f.create(deriver, keyedhash_tpl(signer, scheme(alg::hmac))).rc == H(RC_TYPE, 1));
+        auto other = f.create(srk.handle, keyedhash_tpl(deriver_attrs, xor_scheme(alg::kdf2)), sensitive_create({}, parent_key));
+        REQUIRE(other.rc == 0);
+        auto [orc, kdf2_parent] = f.load(srk.handle, other.priv, other.pub);
+        REQUIRE(orc == 0);
+        CHECK(cl(kdf2_parent, tmpl{}.build(alg::keyedhash, signer, scheme(alg::hmac), derive_unique({}, {}))).rc ==
+              H(RC_KDF, 1));
+    }
+}
+
 TEST_CASE("LoadExternal: public keys and clear key pairs", "[object]") {
     fixture f;
     // An RSA-4096 key pair from python3-cryptography.

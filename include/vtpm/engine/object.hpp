@@ -330,6 +330,63 @@ rc private_to_sensitive(C& c, const protection& p, byte_view name, byte_view pri
     return r;
 }
 
+/// The bytes a Derived Object is made of (Part 1 §25.4, Equation 49):
+///   KDFa(hashAlg, sensitive value of the Derivation Parent, label, context, 8192 bits)
+/// taken from the most significant octet on, with no octet skipped: block i (i = 1, 2, ...)
+/// is HMAC_hashAlg(key, [i]32 || label || 0x00 || context || [8192]32), generated on demand.
+/// More than the 1024 octets of the KDF output is never needed; asking for more sets
+/// exhausted() (and yields zeros) rather than extending the stream.
+template <class C>
+class derivation_stream {
+public:
+    static constexpr std::uint32_t bits = 8192; // TPM_MAX_DERIVATION_BITS (Part 2 Table 15)
+
+    derivation_stream(C& c, tpm_alg_id hash, byte_view key, byte_view label, byte_view context)
+        : c_(c), hash_(hash), key_(key) {
+        input_.resize(4);
+        input_.insert(input_.end(), label.begin(), label.end());
+        if (label.empty() || label.back() != 0) input_.push_back(0);
+        input_.insert(input_.end(), context.begin(), context.end());
+        input_.resize(input_.size() + 4);
+        store_be32(input_.data() + input_.size() - 4, bits);
+    }
+    derivation_stream(const derivation_stream&) = delete;
+    derivation_stream& operator=(const derivation_stream&) = delete;
+    ~derivation_stream() { secure_zero(block_.data(), block_.size()); }
+
+    void operator()(byte_span out) {
+        const auto ds = hash_digest_size(hash_);
+        std::size_t done = 0;
+        while (done < out.size()) {
+            if (left_ == 0) {
+                if (ds == 0 || (counter_ + 1) * ds > bits / 8) {
+                    exhausted_ = true;
+                    std::fill(out.begin() + static_cast<std::ptrdiff_t>(done), out.end(), std::uint8_t{0});
+                    return;
+                }
+                store_be32(input_.data(), ++counter_);
+                c_.hmac(hash_, key_, input_, byte_span{block_.data(), ds});
+                left_ = ds;
+            }
+            const auto n = std::min(left_, out.size() - done);
+            std::memcpy(out.data() + done, block_.data() + (ds - left_), n);
+            left_ -= n;
+            done += n;
+        }
+    }
+    [[nodiscard]] bool exhausted() const noexcept { return exhausted_; }
+
+private:
+    C& c_;
+    tpm_alg_id hash_;
+    byte_view key_;
+    bytes input_;
+    std::array<std::uint8_t, limits::max_digest> block_{};
+    std::size_t left_ = 0;
+    std::uint32_t counter_ = 0;
+    bool exhausted_ = false;
+};
+
 /// The label of the primary-object stream (see kdf_stream).
 inline constexpr std::string_view primary_label = "Primary Object Creation";
 

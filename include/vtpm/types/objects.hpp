@@ -39,6 +39,19 @@ struct tpmt_public {
 using tpm2b_public = tpm2b_of<tpmt_public>;        // §12.2.5
 using tpm2b_template = tpm2b<1024>;                // §12.2.6: sizeof(TPMT_PUBLIC)
 
+/// TPMS_DERIVE (Part 2 §11.1.11): the label and context of a Derived Object.
+struct tpms_derive {
+    BOOST_HANA_DEFINE_STRUCT(tpms_derive, (tpm2b_label, label), (tpm2b_label, context));
+};
+/// A TPM2B_TEMPLATE's TPMT_PUBLIC as CreateLoaded reads it under a Derivation Parent: the
+/// unique field is a TPMS_DERIVE (Part 2 §12.2.6, TPMU_PUBLIC_ID member `derive`).
+struct tpmt_public_derive {
+    BOOST_HANA_DEFINE_STRUCT(tpmt_public_derive, (tpmi_alg_public, type), (tpmi_alg_hash<true>, name_alg),
+                             (tpma_object, object_attributes), (tpm2b_digest, auth_policy),
+                             (tpmu_public_parms, parameters), (tpms_derive, unique));
+    static constexpr std::size_t selector_index(std::size_t) { return 0; }
+};
+
 /// TPMU_SENSITIVE_COMPOSITE / TPMT_SENSITIVE (Part 2 §12.3.2)
 using tpmu_sensitive_composite =
     tpmu<ucase<alg::rsa, tpm2b_private_key_rsa>, ucase<alg::ecc, tpm2b_ecc_parameter>,

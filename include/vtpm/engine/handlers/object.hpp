@@ -30,8 +30,10 @@
 // TPM's RNG. Private areas: object::sensitive_to_private (Part 1 §19.4-§19.5); the authValue
 // is padded with zeros to the nameAlg digest size in a private area (Part 1 §24.7.3).
 //
-// Derived objects (CreateLoaded under a derivation parent) are not implemented: such a
-// parent is not a storage parent, so CreateLoaded returns TPM_RC_TYPE + H1.
+// Derived objects (CreateLoaded under a Derivation Parent, a restricted decryption KEYEDHASH
+// key): detail::objects::create_derived draws the sensitive value and then the seedValue from
+// object::derivation_stream (Part 1 §25.4, Equation 49); ECC keys by the same extra-bits
+// method as every ECC key. Create, Load and Import refuse a Derivation Parent (TPM_RC_TYPE).
 #pragma once
 #include <algorithm>
 #include <array>
@@ -225,8 +227,10 @@ rc check_public(engine<P>& e, const tpmt_public& p, use u, const loaded_object* 
 
     // --- parent constraints (Part 3 §12.1) ---------------------------------------------
     // A fixedParent storage key uses its parent's nameAlg and symmetric definition.
+    // (A KEYEDHASH storage key, a Derivation Parent, has no symmetric definition to compare.)
     if (u == use::create && parent && storage_key(p) && has(object_attr::fixed_parent)) {
         if (name_alg != parent->pub.name_alg.value) return rc::hash;
+        if (type == alg::keyedhash || parent->pub.type.value == alg::keyedhash) return rc::success;
         const auto* mine = asym_symmetric(p);
         const auto* theirs = parent->symmetric();
         const auto* my_sc = p.parameters.get<alg::symcipher>();
@@ -391,7 +395,7 @@ struct primary_source {
 /// §24.7). rnd(span) fills a span: the RNG for ordinary objects, the primary stream else.
 template <class P, class Rnd>
 rc generate(engine<P>& e, loaded_object& o, const tpmt_public& tmpl, const tpms_sensitive_create& in, Rnd& rnd,
-            const primary_source* primary) {
+            const primary_source* primary, bool derived = false) {
     const tpm_alg_id name_alg = tmpl.name_alg.value;
     const auto ds = hash_digest_size(name_alg);
     o.pub = tmpl;
@@ -400,7 +404,11 @@ rc generate(engine<P>& e, loaded_object& o, const tpmt_public& tmpl, const tpms_
     (void)o.sens.auth_value.assign(in.user_auth.view());
     o.has_sensitive = true;
     const tpm_alg_id type = tmpl.type.value;
-    if (!is_asymmetric(type) || storage_key(tmpl)) {
+    const bool has_seed = !is_asymmetric(type) || storage_key(tmpl);
+    // A Derived Object takes its sensitive value first and its seedValue next (Part 1
+    // §25.4.1); caller data is never key material for it (the data are label and context).
+    const bool caller_key = !derived && !in.data.empty();
+    if (has_seed && !derived) {
         rnd(o.sens.seed_value.resize(ds));
         if (primary && primary->hierarchy == rh::endorsement) {
             std::array<std::uint8_t, limits::max_digest> drawn{};
@@ -454,26 +462,29 @@ rc generate(engine<P>& e, loaded_object& o, const tpmt_public& tmpl, const tpms_
     }
     case alg::keyedhash: {
         auto& k = o.sens.sensitive.emplace<alg::keyedhash>();
-        if (!in.data.empty()) (void)k.assign(in.data.view());
+        if (caller_key) (void)k.assign(in.data.view());
         else rnd(k.resize(ds));
-        o.pub.unique.emplace<alg::keyedhash>() = object::symmetric_unique(e.crypto, name_alg, o.sens.seed_value.view(), k.view());
         break;
     }
     case alg::symcipher: {
         auto& k = o.sens.sensitive.emplace<alg::symcipher>();
         const std::size_t kb = (key_bits_of(tmpl.parameters.get<alg::symcipher>()->sym) + 7u) / 8u;
         auto key = k.resize(kb);
-        if (!in.data.empty()) { // zero octets at the high-order end (Part 1 §24.7.5.1)
+        if (caller_key) { // zero octets at the high-order end (Part 1 §24.7.5.1)
             std::fill(key.begin(), key.end(), std::uint8_t{0});
             std::memcpy(key.data() + kb - in.data.size, in.data.buffer.data(), in.data.size);
         } else {
             rnd(key);
         }
-        o.pub.unique.emplace<alg::symcipher>() = object::symmetric_unique(e.crypto, name_alg, o.sens.seed_value.view(), key);
         break;
     }
     default: return rc::type.for_param(2);
     }
+    if (has_seed && derived) rnd(o.sens.seed_value.resize(ds));
+    if (const auto* k = o.sens.sensitive.get<alg::keyedhash>())
+        o.pub.unique.emplace<alg::keyedhash>() = object::symmetric_unique(e.crypto, name_alg, o.sens.seed_value.view(), k->view());
+    else if (const auto* k = o.sens.sensitive.get<alg::symcipher>())
+        o.pub.unique.emplace<alg::symcipher>() = object::symmetric_unique(e.crypto, name_alg, o.sens.seed_value.view(), k->view());
     o.name = object::compute_name(e.crypto, o.pub);
     o.st_clear = o.has(object_attr::st_clear);
     return rc::success;
@@ -599,6 +610,69 @@ rc create_ordinary_object(engine<P>& e, const loaded_object& parent, const tpmt_
     auto rnd = [&](byte_span b) { e.crypto.random(b); };
     rc r = generate(e, o, tmpl, in, rnd, nullptr);
     if (!r.ok()) return r;
+    o.hierarchy = parent.hierarchy;
+    o.st_clear = o.st_clear || parent.st_clear;
+    o.qualified_name = object::compute_qualified_name(e.crypto, tmpl.name_alg.value, parent.qualified_name.view(),
+                                                      o.name.view());
+    return rc::success;
+}
+
+/// A Derivation Parent: a KEYEDHASH object with restricted and decrypt SET and sign CLEAR
+/// (Part 1 §23.2 Table 33), loaded with its sensitive area.
+[[nodiscard]] inline bool derivation_parent(const loaded_object& o) noexcept {
+    return o.pub.type.value == alg::keyedhash && o.has_sensitive && storage_key(o.pub);
+}
+
+/// CreateLoaded under a Derivation Parent (Part 1 §25, Part 3 §12.9): the template's unique
+/// field is a TPMS_DERIVE; label and context come from it, a field it leaves empty from the
+/// TPMS_DERIVE in inSensitive.data (Part 2 §11.1.11). The sensitive value and then the
+/// seedValue are drawn from object::derivation_stream keyed with the parent's sensitive value,
+/// with the hash of the parent's XOR scheme (its nameAlg if the scheme is TPM_ALG_NULL). RSA
+/// keys are not derived (TPM_RC_TYPE); sensitiveDataOrigin must be CLEAR. No private area
+/// is returned: a Derived Object is derived again, never loaded (Part 3 §12.9.1).
+template <class P>
+rc create_derived(engine<P>& e, const loaded_object& parent, const tpm2b_template& in_public,
+                  const tpms_sensitive_create& sens, loaded_object& o) {
+    tpmt_public_derive t;
+    if (in_public.size == 0) return rc::size.for_param(2);
+    if (rc r = unmarshal_exact(in_public.view(), t, &e.uctx); !r.ok())
+        return (r == rc::insufficient ? rc::size : r).for_param(2);
+    tpmt_public tmpl;
+    tmpl.type = t.type;
+    tmpl.name_alg = t.name_alg;
+    tmpl.object_attributes = t.object_attributes;
+    tmpl.auth_policy = t.auth_policy;
+    tmpl.parameters = t.parameters;
+    switch (t.type.value) {
+    case alg::ecc: tmpl.unique.emplace<alg::ecc>(); break;
+    case alg::keyedhash: tmpl.unique.emplace<alg::keyedhash>(); break;
+    case alg::symcipher: tmpl.unique.emplace<alg::symcipher>(); break;
+    default: return rc::type.for_param(2); // RSA keys are never derived (Part 1 §25.5)
+    }
+    if (rc r = check_public(e, tmpl, use::create, &parent); !r.ok()) return r.for_param(2);
+    if (tmpl.object_attributes.value & object_attr::sensitive_data_origin) return rc::attributes.for_param(2);
+    if (sens.user_auth.size > hash_digest_size(tmpl.name_alg.value)) return rc::size.for_param(1);
+    tpms_derive lc = t.unique;
+    if ((lc.label.size == 0 || lc.context.size == 0) && !sens.data.empty()) {
+        tpms_derive from_sensitive;
+        if (rc r = unmarshal_exact(sens.data.view(), from_sensitive); !r.ok()) return rc::size.for_param(1);
+        if (lc.label.size == 0) lc.label = from_sensitive.label;
+        if (lc.context.size == 0) lc.context = from_sensitive.context;
+    }
+    tpm_alg_id hash = parent.pub.name_alg.value;
+    if (const auto* x = parent.pub.parameters.get<alg::keyedhash>()->scheme.details.get<alg::xor_>()) {
+        hash = x->hash_alg.value;
+        if (x->kdf.value != alg::kdf1_sp800_108) return rc::kdf.for_handle(1);
+    }
+    const auto* key = parent.sens.sensitive.get<alg::keyedhash>();
+    if (!key) return rc::type.for_handle(1);
+    object::derivation_stream<typename P::crypto> stream(e.crypto, hash, key->view(), lc.label.view(), lc.context.view());
+    tpms_sensitive_create auth_only;
+    auth_only.user_auth = sens.user_auth;
+    rc r = generate(e, o, tmpl, auth_only, stream, nullptr, true);
+    secure_zero(&auth_only, sizeof auth_only);
+    if (!r.ok()) return r;
+    if (stream.exhausted()) return rc::failure;
     o.hierarchy = parent.hierarchy;
     o.st_clear = o.st_clear || parent.st_clear;
     o.qualified_name = object::compute_qualified_name(e.crypto, tmpl.name_alg.value, parent.qualified_name.view(),
@@ -798,8 +872,19 @@ rc handle(engine<P>& e, create_loaded, command_context& c, const create_loaded::
         const loaded_object* parent = nullptr;
         std::optional<object::protection> prot;
         if (!primary) {
+            if (const loaded_object* dp = e.object_at(h); dp && d::derivation_parent(*dp)) {
+                const auto slot = e.free_object_slot();
+                loaded_object o;
+                if (rc r = d::create_derived(e, *dp, in.in_public, in.in_sensitive.value, o); !r.ok()) return d::fail(e, r);
+                if (!slot) return rc::object_memory;
+                out.out_private.size = 0; // Part 3 §12.9.1: derived again, never loaded
+                out.out_public.value = o.pub;
+                out.name = o.name;
+                c.response_handle = d::install(e, *slot, std::move(o));
+                return rc::success;
+            }
             prot = d::storage_parent(e, h, parent);
-            if (!prot) return rc::type.for_handle(1); // includes derivation parents (not implemented)
+            if (!prot) return rc::type.for_handle(1);
         }
         // TPM2B_TEMPLATE holds a TPMT_PUBLIC (Part 2 §12.2.6).
         tpmt_public tmpl;
