@@ -219,9 +219,9 @@ rc handle(engine<P>& e, ecdh_zgen, command_context& c, const ecdh_zgen::request&
         const auto* info = crypto::find_ecc_curve(curve);
         if (!info || !e.crypto.curve_supported(curve)) return rc::curve;
         const crypto::ecc_point_view qb{in.in_point.value.x.view(), in.in_point.value.y.view()};
-        if (!e.crypto.ecc_point_valid(curve, qb)) return rc::ecc_point.for_param(1);
         detail::point_result z;
         rc r = e.crypto.ecc_multiply(curve, detail::sensitive_bytes<alg::ecc>(*o), qb, z.out(*info));
+        if (r == rc::ecc_point) return rc::ecc_point.for_param(1); // QB is not a point of the curve
         if (!r.ok()) return r;
         out.out_point.value = z.point;
         return rc::success;

@@ -288,11 +288,16 @@ inline rc check_sensitive_create(const tpmt_public& p, const tpms_sensitive_crea
     return rc::success;
 }
 
-/// Checks of a loaded sensitive area against its public area (Load, LoadExternal; Part 3
-/// §12.2.1, §12.3.1): sizes (TPM_RC_KEY_SIZE), the public key (TPM_RC_ECC_POINT) and the
-/// binding of the two halves (TPM_RC_BINDING).
+/// Checks of a loaded sensitive area against its public area (Load, LoadExternal, Import;
+/// Part 3 §12.2.1, §12.3.1): sizes (TPM_RC_KEY_SIZE), the public key (TPM_RC_ECC_POINT) and
+/// the binding of the two halves (TPM_RC_BINDING). `asymmetric_pair` = false skips the
+/// public-key arithmetic of an RSA or ECC pair (the modulus / point checks and the
+/// recomputation from the private part): TPM2_Load does so under a fixedTPM parent, whose
+/// children's private areas only this TPM can have made (Create, CreateLoaded,
+/// ObjectChangeAuth of a loaded object, or Import, which checks the pair), so the private
+/// area's integrity value already proves the binding.
 template <class P>
-rc check_sensitive_loaded(engine<P>& e, const tpmt_public& p, const tpmt_sensitive& s) {
+rc check_sensitive_loaded(engine<P>& e, const tpmt_public& p, const tpmt_sensitive& s, bool asymmetric_pair = true) {
     const tpm_alg_id name_alg = p.name_alg.value;
     const auto ds = hash_digest_size(name_alg);
     if (s.sensitive_type.value != p.type.value) return rc::type.for_param(2);
@@ -306,6 +311,7 @@ rc check_sensitive_loaded(engine<P>& e, const tpmt_public& p, const tpmt_sensiti
         const auto* n = p.unique.get<alg::rsa>();
         if (!n || n->size != r.key_bits.value / 8) return rc::key_size.for_param(2);
         if (!prime || prime->size != r.key_bits.value / 16) return rc::key_size.for_param(1);
+        if (!asymmetric_pair) break;
         const rc x = e.crypto.rsa_check_private(crypto::rsa_private_key{n->view(), r.exponent, prime->view()});
         if (x == rc::failure) return rc::failure;
         if (!x.ok()) return rc::binding.for_param(2);
@@ -318,6 +324,7 @@ rc check_sensitive_loaded(engine<P>& e, const tpmt_public& p, const tpmt_sensiti
         const auto* q = p.unique.get<alg::ecc>();
         if (!info || !q) return rc::curve.for_param(2);
         if (!d || d->size == 0 || d->size > info->order_bytes) return rc::key_size.for_param(1);
+        if (!asymmetric_pair) break;
         if (!e.crypto.ecc_point_valid(curve, crypto::ecc_point_view{q->x.view(), q->y.view()}))
             return rc::ecc_point.for_param(2);
         std::array<std::uint8_t, crypto::max_ecc_bytes> x{}, y{};
@@ -759,7 +766,8 @@ rc handle(engine<P>& e, load, command_context& c, const load::request& in, load:
         rc r = object::private_to_sensitive(e.crypto, *prot, o.name.view(), in.in_private.view(), o.sens, &e.uctx);
         if (r == rc::integrity) return r.for_param(1);
         if (!r.ok()) return d::fail(e, r);
-        if (rc x = d::check_sensitive_loaded(e, pub, o.sens); !x.ok()) return d::fail(e, x);
+        if (rc x = d::check_sensitive_loaded(e, pub, o.sens, !parent->has(object_attr::fixed_tpm)); !x.ok())
+            return d::fail(e, x);
         o.has_sensitive = true;
         o.hierarchy = parent->hierarchy;
         o.st_clear = o.has(object_attr::st_clear) || parent->st_clear;
