@@ -56,29 +56,35 @@ constexpr std::uint64_t fingerprint(const config::profile& p) {
 }
 
 namespace detail {
+/// Append block t holding v: u16 tag, u32 length, the marshalled value. Marshalled straight
+/// into `out`, with room for sizeof(T) (fixed-size blocks fit at once; blocks with vectors
+/// grow the room until they fit).
 template <class T>
 void put_block(bytes& out, std::uint16_t t, const T& v, std::uint32_t& count) {
-    bytes buf(64 * 1024);
-    writer w{buf};
-    marshal(w, v);
-    while (w.overflow()) { // a large block (many NV indices): retry with room for it
-        buf.assign(buf.size() * 2, 0);
-        w = writer{buf};
+    const std::size_t start = out.size();
+    std::size_t room = sizeof(T) + 256;
+    for (;;) {
+        out.resize(start + 6 + room);
+        writer w{byte_span{out.data() + start + 6, room}};
         marshal(w, v);
+        if (!w.overflow()) {
+            store_be16(out.data() + start, t);
+            store_be32(out.data() + start + 2, static_cast<std::uint32_t>(w.size()));
+            out.resize(start + 6 + w.size());
+            ++count;
+            return;
+        }
+        room *= 4;
     }
-    std::uint8_t hdr[6];
-    store_be16(hdr, t);
-    store_be32(hdr + 2, static_cast<std::uint32_t>(w.size()));
-    out.insert(out.end(), hdr, hdr + 6);
-    out.insert(out.end(), buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(w.size()));
-    ++count;
 }
 } // namespace detail
 
 /// Serialize what the TPM keeps in NV.
 template <class P>
 bytes save(engine<P>& e) {
-    bytes out(magic.begin(), magic.end());
+    bytes out;
+    out.reserve(4096);
+    out.assign(magic.begin(), magic.end());
     std::uint8_t hdr[16];
     store_be16(hdr, version);
     store_be16(hdr + 2, min_reader_version);
@@ -87,7 +93,9 @@ bytes save(engine<P>& e) {
     out.insert(out.end(), hdr, hdr + 16);
     std::uint32_t count = 0;
     detail::put_block(out, tag::persistent, e.nv, count);
-    detail::put_block(out, tag::state_save, e.saved, count);
+    // Without a Shutdown(STATE) to resume from, the block is left out (a reader then has the
+    // default: no saved state).
+    if (e.saved.valid) detail::put_block(out, tag::state_save, e.saved, count);
     detail::put_block(out, tag::dictionary_attack, e.da, count);
     detail::put_block(out, tag::state_clear, e.sc, count);
     detail::put_block(out, tag::state_reset, e.sr, count);
