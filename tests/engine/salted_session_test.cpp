@@ -99,7 +99,7 @@ else:
 )";
 }
 
-bytes start_salted(tpm_t& t, tpm_handle key, const bytes& enc, const bytes& nc) {
+bytes start_salted(tpm_t&, tpm_handle key, const bytes& enc, const bytes& nc) {
     return command_builder(cc::start_auth_session).handle(key).handle(rh::null)
         .b2b(nc).b2b(enc).u8(0).u16(alg::aes).u16(128).u16(alg::cfb).u16(alg::sha256).build();
 }
