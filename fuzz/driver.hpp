@@ -18,6 +18,15 @@ inline constexpr std::size_t max_input = 16 * 1024;
 using platform = vtpm::testing::deterministic_platform<>;
 using tpm_t = vtpm::tpm<platform>;
 
+} // namespace vtpm::fuzz
+
+// Replay builds compile the engine once (engine_instance.cpp) for every harness.
+#ifdef VTPM_FUZZ_SHARED_ENGINE
+extern template class vtpm::tpm<vtpm::testing::deterministic_platform<>>;
+#endif
+
+namespace vtpm::fuzz {
+
 /// Splits an input into commands: each is a u16 big-endian length then that many bytes.
 /// A trailing piece without a full length prefix is taken as one last command.
 class splitter {
