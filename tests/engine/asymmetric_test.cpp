@@ -7,6 +7,7 @@
 // Keys are put into object slots directly until CreatePrimary/Load are available.
 #include <catch2/catch.hpp>
 
+#include <support/keys.hpp>
 #include <support/oracle.hpp>
 
 #include <algorithm>
@@ -33,139 +34,20 @@ using vtpm_test::hx;
 bytes str(std::string_view s) { return bytes(s.begin(), s.end()); }
 constexpr std::uint32_t rc_of(rc r) { return r.code(); }
 
-// --- keys in object slots -------------------------------------------------------------------
+// --- keys in object slots (tests/support/keys.hpp) -------------------------------------------
 
-template <class S>
-void set_asym_scheme(S& s, tpm_alg_id scheme, tpm_alg_id hash) {
-    s.scheme.value = scheme;
-    switch (scheme) {
-    case alg::rsassa: s.details.template emplace<alg::rsassa>().hash_alg.value = hash; break;
-    case alg::oaep: s.details.template emplace<alg::oaep>().hash_alg.value = hash; break;
-    case alg::ecdsa: s.details.template emplace<alg::ecdsa>().hash_alg.value = hash; break;
-    case alg::ecdh: s.details.template emplace<alg::ecdh>().hash_alg.value = hash; break;
-    default: break;
-    }
-}
+using vtpm_test::ecc_generate;
+using vtpm_test::ecc_key;
+using vtpm_test::install;
+using vtpm_test::key_auth;
+using vtpm_test::py_ec;
+using vtpm_test::py_rsa_private;
+using vtpm_test::rsa2048;
+using vtpm_test::rsa_key;
 
 constexpr std::uint32_t decrypt_attrs = object_attr::decrypt | object_attr::user_with_auth |
                                         object_attr::fixed_tpm | object_attr::fixed_parent |
                                         object_attr::sensitive_data_origin;
-const bytes key_auth{'p', 'w'};
-
-loaded_object base_object(tpm_alg_id type, std::uint32_t attrs) {
-    loaded_object o;
-    o.pub.type.value = type;
-    o.pub.name_alg.value = alg::sha256;
-    o.pub.object_attributes.value = attrs;
-    o.sens.sensitive_type.value = type;
-    (void)o.sens.auth_value.assign(key_auth);
-    o.hierarchy = rh::owner;
-    return o;
-}
-tpm_handle install(tpm_t& t, loaded_object o) {
-    auto& e = t.internals();
-    o.name = object::compute_name(e.crypto, o.pub);
-    auto slot = e.free_object_slot();
-    REQUIRE(slot);
-    e.objects[*slot] = std::move(o);
-    return e.object_handle(*slot);
-}
-
-struct rsa_material {
-    bytes n, p;
-};
-const rsa_material& rsa2048() {
-    static const rsa_material m = [] {
-        auto c = testing::seeded_crypto(7);
-        rsa_material k;
-        k.n.resize(256);
-        k.p.resize(128);
-        const crypto::rsa_random_stream rnd = [&c](byte_span b) { c.random(b); };
-        REQUIRE(c.rsa_generate(2048, 0, rnd, k.n, k.p).ok());
-        return k;
-    }();
-    return m;
-}
-loaded_object rsa_key(std::uint32_t attrs, tpm_alg_id scheme, tpm_alg_id hash) {
-    auto o = base_object(alg::rsa, attrs);
-    auto& rp = o.pub.parameters.emplace<alg::rsa>();
-    rp.symmetric.algorithm.value = alg::null;
-    set_asym_scheme(rp.scheme, scheme, hash);
-    rp.key_bits.value = 2048;
-    (void)o.pub.unique.emplace<alg::rsa>().assign(rsa2048().n);
-    (void)o.sens.sensitive.emplace<alg::rsa>().assign(rsa2048().p);
-    return o;
-}
-/// The Python private key of rsa2048() (d from p, q and e = 65537).
-std::string py_rsa_private() {
-    return "from cryptography.hazmat.primitives.asymmetric import rsa, padding\n"
-           "from cryptography.hazmat.primitives import hashes\n"
-           "n = int('" + to_hex(rsa2048().n) + "', 16)\np = int('" + to_hex(rsa2048().p) + "', 16)\n"
-           "q = n // p\nassert p * q == n\ne = 65537\nd = pow(e, -1, (p - 1) * (q - 1))\n"
-           "key = rsa.RSAPrivateNumbers(p, q, d, rsa.rsa_crt_dmp1(d, p), rsa.rsa_crt_dmq1(d, q), "
-           "rsa.rsa_crt_iqmp(p, q), rsa.RSAPublicNumbers(e, n)).private_key()\n";
-}
-
-struct ecc_material {
-    bytes d, x, y;
-};
-ecc_material ecc_generate(tpm_t& t, std::uint16_t curve) {
-    auto& c = t.internals().crypto;
-    const auto* info = crypto::find_ecc_curve(curve);
-    REQUIRE(info);
-    ecc_material k;
-    k.d.resize(info->order_bytes);
-    k.x.resize(info->bytes);
-    k.y.resize(info->bytes);
-    const crypto::random_source rnd = [&c](byte_span b) { c.random(b); };
-    REQUIRE(c.ecc_generate(curve, rnd, k.d, crypto::ecc_point_out{k.x, k.y}).ok());
-    return k;
-}
-loaded_object ecc_key(const ecc_material& k, std::uint16_t curve, std::uint32_t attrs, tpm_alg_id scheme,
-                      tpm_alg_id hash) {
-    auto o = base_object(alg::ecc, attrs);
-    auto& ep = o.pub.parameters.emplace<alg::ecc>();
-    ep.symmetric.algorithm.value = alg::null;
-    set_asym_scheme(ep.scheme, scheme, hash);
-    ep.curve_id.value = curve;
-    ep.kdf.scheme.value = alg::null;
-    auto& q = o.pub.unique.emplace<alg::ecc>();
-    (void)q.x.assign(k.x);
-    (void)q.y.assign(k.y);
-    (void)o.sens.sensitive.emplace<alg::ecc>().assign(k.d);
-    return o;
-}
-
-const std::string py_ec = R"(
-CURVES = {
- 'p256': dict(p=0xffffffff00000001000000000000000000000000ffffffffffffffffffffffff,
-              a=0xffffffff00000001000000000000000000000000fffffffffffffffffffffffc,
-              b=0x5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604b,
-              n=0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551,
-              gx=0x6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296,
-              gy=0x4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5),
- 'bn256': dict(p=0xfffffffffffcf0cd46e5f25eee71a49f0cdc65fb12980a82d3292ddbaed33013, a=0, b=3,
-               n=0xfffffffffffcf0cd46e5f25eee71a49e0cdc65fb1299921af62d536cd10b500d, gx=1, gy=2),
-}
-def add(c, P, Q):
-    if P is None: return Q
-    if Q is None: return P
-    p = c['p']
-    if P[0] == Q[0] and (P[1] + Q[1]) % p == 0: return None
-    if P == Q: l = (3 * P[0] * P[0] + c['a']) * pow(2 * P[1], -1, p) % p
-    else: l = (Q[1] - P[1]) * pow(Q[0] - P[0], -1, p) % p
-    x = (l * l - P[0] - Q[0]) % p
-    return (x, (l * (P[0] - x) - P[1]) % p)
-def mul(c, k, P):
-    R = None
-    while k:
-        if k & 1: R = add(c, R, P)
-        P = add(c, P, P); k >>= 1
-    return R
-def G(c): return (c['gx'], c['gy'])
-def i(b): return int.from_bytes(b, 'big')
-def on_curve(c, P): return (P[1] * P[1] - P[0] ** 3 - c['a'] * P[0] - c['b']) % c['p'] == 0
-)";
 
 // --- commands ----------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@
 #include <vtpm/vtpm.hpp>
 #include <support/instance.hpp>
 
+#include "support/keys.hpp"
 #include "support/oracle.hpp"
 
 using namespace vtpm;
@@ -25,54 +26,17 @@ namespace {
 using platform = testing::deterministic_platform<vtpm_test::four_curves>;
 using tpm_t = tpm<platform>;
 
-/// Affine arithmetic on y^2 = x^3 + ax + b, KDFa, and the commit value of Part 1 eq. 60.
-const std::string py_ec = vtpm_test::py_prelude + R"(
-CURVES = {
- 'p256': dict(p=0xffffffff00000001000000000000000000000000ffffffffffffffffffffffff,
-              a=0xffffffff00000001000000000000000000000000fffffffffffffffffffffffc,
-              b=0x5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604b,
-              n=0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551,
-              gx=0x6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296,
-              gy=0x4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5),
- 'bn256': dict(p=0xfffffffffffcf0cd46e5f25eee71a49f0cdc65fb12980a82d3292ddbaed33013, a=0, b=3,
-              n=0xfffffffffffcf0cd46e5f25eee71a49e0cdc65fb1299921af62d536cd10b500d, gx=1, gy=2),
- 'sm2': dict(p=0xfffffffeffffffffffffffffffffffffffffffff00000000ffffffffffffffff,
-             a=0xfffffffeffffffffffffffffffffffffffffffff00000000fffffffffffffffc,
-             b=0x28e9fa9e9d9f5e344d5a9e4bcf6509a7f39789f515ab8f92ddbcbd414d940e93,
-             n=0xfffffffeffffffffffffffffffffffff7203df6b21c6052b53bbf40939d54123,
-             gx=0x32c4ae2c1f1981195f9904466a39c9948fe30bbff2660be1715a4589334c74c7,
-             gy=0xbc3736a2f4f6779c59bdcee36b692153d0a9877cc62a474002df32e52139f0a0),
-}
-def add(c, P, Q):
-    if P is None: return Q
-    if Q is None: return P
-    p = c['p']
-    if P[0] == Q[0] and (P[1] + Q[1]) % p == 0: return None
-    if P == Q: l = (3 * P[0] * P[0] + c['a']) * pow(2 * P[1], -1, p) % p
-    else: l = (Q[1] - P[1]) * pow(Q[0] - P[0], -1, p) % p
-    x = (l * l - P[0] - Q[0]) % p
-    return (x, (l * (P[0] - x) - P[1]) % p)
-def mul(c, k, P):
-    R = None
-    while k:
-        if k & 1: R = add(c, R, P)
-        P = add(c, P, P); k >>= 1
-    return R
-def G(c): return (c['gx'], c['gy'])
-def i(b): return int.from_bytes(b, 'big')
-def h32(v): return '%064x' % v
-def pt(P): return h32(P[0]) + h32(P[1])
+/// KDFa, the affine arithmetic of tests/support/keys.hpp and the commit value of Part 1 eq. 60.
+const std::string py_ec = vtpm_test::py_prelude + vtpm_test::py_ec + R"(
 def commit_r(c, nonce, h, name, count):
     return i(kdfa(h, nonce, b'ECDAA Commit', name, count.to_bytes(8, 'big'), 256)) % c['n']
 )";
 
-// --- keys in object slots -------------------------------------------------------------------
+// --- keys in object slots (tests/support/keys.hpp) -------------------------------------------
 
-const bytes key_auth{'k', 'e', 'y'};
+using vtpm_test::ecc_material;
+using vtpm_test::key_auth;
 
-struct ecc_material {
-    bytes d, x, y;
-};
 /// A key made by Python from a fixed private scalar.
 ecc_material py_key(const std::string& curve, const std::string& d_expr) {
     auto out = python(py_ec + "c = CURVES['" + curve + "']\nd = (" + d_expr + ") % c['n']\nQ = mul(c, d, G(c))\n"
@@ -83,42 +47,16 @@ ecc_material py_key(const std::string& curve, const std::string& d_expr) {
 
 tpm_handle install_ecc(tpm_t& t, const ecc_material& k, std::uint16_t curve, std::uint32_t attrs, tpm_alg_id scheme,
                        tpm_alg_id hash = alg::sha256, tpm_alg_id kdf2_hash = alg::null) {
-    loaded_object o;
-    o.pub.type.value = alg::ecc;
-    o.pub.name_alg.value = alg::sha256;
-    o.pub.object_attributes.value = attrs | object_attr::user_with_auth | object_attr::fixed_tpm |
-                                    object_attr::fixed_parent | object_attr::sensitive_data_origin;
-    o.sens.sensitive_type.value = alg::ecc;
-    (void)o.sens.auth_value.assign(key_auth);
-    o.hierarchy = rh::owner;
-    auto& ep = o.pub.parameters.emplace<alg::ecc>();
-    ep.symmetric.algorithm.value = alg::null;
-    ep.scheme.scheme.value = scheme;
-    switch (scheme) {
-    case alg::ecdaa: ep.scheme.details.emplace<alg::ecdaa>().hash_alg.value = hash; break;
-    case alg::ecdh: ep.scheme.details.emplace<alg::ecdh>().hash_alg.value = hash; break;
-    case alg::ecdsa: ep.scheme.details.emplace<alg::ecdsa>().hash_alg.value = hash; break;
-    case alg::ecmqv: ep.scheme.details.emplace<alg::ecmqv>().hash_alg.value = hash; break;
-    case alg::sm2: ep.scheme.details.emplace<alg::sm2>().hash_alg.value = hash; break;
-    default: break;
-    }
-    ep.curve_id.value = curve;
-    ep.kdf.scheme.value = alg::null;
+    auto o = vtpm_test::ecc_key(k, curve,
+                                attrs | object_attr::user_with_auth | object_attr::fixed_tpm |
+                                    object_attr::fixed_parent | object_attr::sensitive_data_origin,
+                                scheme, hash);
     if (kdf2_hash != alg::null) {
-        ep.kdf.scheme.value = alg::kdf2;
-        ep.kdf.details.emplace<alg::kdf2>().hash_alg.value = kdf2_hash;
+        auto& kdf = o.pub.parameters.get<alg::ecc>()->kdf;
+        kdf.scheme.value = alg::kdf2;
+        kdf.details.emplace<alg::kdf2>().hash_alg.value = kdf2_hash;
     }
-    auto& q = o.pub.unique.emplace<alg::ecc>();
-    (void)q.x.assign(k.x);
-    (void)q.y.assign(k.y);
-    (void)o.sens.sensitive.emplace<alg::ecc>().assign(k.d);
-    o.has_sensitive = true;
-    auto& e = t.internals();
-    o.name = object::compute_name(e.crypto, o.pub);
-    auto slot = e.free_object_slot();
-    REQUIRE(slot);
-    e.objects[*slot] = std::move(o);
-    return e.object_handle(*slot);
+    return vtpm_test::install(t, std::move(o));
 }
 
 tpm_t started() {

@@ -9,6 +9,9 @@
 // CreatePrimary/Load are available.
 #include <catch2/catch.hpp>
 
+#include <support/keys.hpp>
+#include <support/oracle.hpp>
+
 #include <cstdio>
 #include <string>
 #include <unistd.h>
@@ -27,167 +30,24 @@ namespace {
 using platform = testing::deterministic_platform<>;
 using tpm_t = tpm<platform>;
 
-// --- the independent oracle: /usr/bin/python3 -------------------------------------------
+// --- the independent oracle (tests/support/oracle.hpp) and keys in object slots
+// (tests/support/keys.hpp) ------------------------------------------------------------------
 
-std::string python(const std::string& script) {
-    char path[] = "/tmp/vtpm_signing_test_XXXXXX";
-    int fd = mkstemp(path);
-    REQUIRE(fd >= 0);
-    REQUIRE(write(fd, script.data(), script.size()) == static_cast<ssize_t>(script.size()));
-    close(fd);
-    std::string out;
-    if (FILE* p = popen(("/usr/bin/python3 " + std::string(path)).c_str(), "r")) {
-        char buf[1024];
-        while (std::fgets(buf, sizeof buf, p)) out += buf;
-        REQUIRE(pclose(p) == 0);
-    }
-    std::remove(path);
-    while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
-    REQUIRE(!out.empty());
-    return out;
-}
-std::string hx(byte_view b) { return "bytes.fromhex('" + to_hex(b) + "')"; }
-
-/// Affine point arithmetic on short Weierstrass curves (independent of the library).
-const std::string py_ec = R"(
-import hashlib, hmac
-CURVES = {
- 'p256': dict(p=0xffffffff00000001000000000000000000000000ffffffffffffffffffffffff,
-              a=0xffffffff00000001000000000000000000000000fffffffffffffffffffffffc,
-              b=0x5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604b,
-              n=0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551,
-              gx=0x6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296,
-              gy=0x4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5),
- 'sm2': dict(p=0xfffffffeffffffffffffffffffffffffffffffff00000000ffffffffffffffff,
-             a=0xfffffffeffffffffffffffffffffffffffffffff00000000fffffffffffffffc,
-             b=0x28e9fa9e9d9f5e344d5a9e4bcf6509a7f39789f515ab8f92ddbcbd414d940e93,
-             n=0xfffffffeffffffffffffffffffffffff7203df6b21c6052b53bbf40939d54123,
-             gx=0x32c4ae2c1f1981195f9904466a39c9948fe30bbff2660be1715a4589334c74c7,
-             gy=0xbc3736a2f4f6779c59bdcee36b692153d0a9877cc62a474002df32e52139f0a0),
-}
-def add(c, P, Q):
-    if P is None: return Q
-    if Q is None: return P
-    p = c['p']
-    if P[0] == Q[0] and (P[1] + Q[1]) % p == 0: return None
-    if P == Q: l = (3 * P[0] * P[0] + c['a']) * pow(2 * P[1], -1, p) % p
-    else: l = (Q[1] - P[1]) * pow(Q[0] - P[0], -1, p) % p
-    x = (l * l - P[0] - Q[0]) % p
-    return (x, (l * (P[0] - x) - P[1]) % p)
-def mul(c, k, P):
-    R = None
-    while k:
-        if k & 1: R = add(c, R, P)
-        P = add(c, P, P); k >>= 1
-    return R
-def G(c): return (c['gx'], c['gy'])
-def i(b): return int.from_bytes(b, 'big')
-)";
-
-// --- keys in object slots -------------------------------------------------------------------
-
-template <class S>
-void set_asym_scheme(S& s, tpm_alg_id scheme, tpm_alg_id hash) {
-    s.scheme.value = scheme;
-    switch (scheme) {
-    case alg::rsassa: s.details.template emplace<alg::rsassa>().hash_alg.value = hash; break;
-    case alg::rsapss: s.details.template emplace<alg::rsapss>().hash_alg.value = hash; break;
-    case alg::oaep: s.details.template emplace<alg::oaep>().hash_alg.value = hash; break;
-    case alg::ecdsa: s.details.template emplace<alg::ecdsa>().hash_alg.value = hash; break;
-    case alg::ecschnorr: s.details.template emplace<alg::ecschnorr>().hash_alg.value = hash; break;
-    case alg::sm2: s.details.template emplace<alg::sm2>().hash_alg.value = hash; break;
-    case alg::ecdh: s.details.template emplace<alg::ecdh>().hash_alg.value = hash; break;
-    case alg::ecdaa: s.details.template emplace<alg::ecdaa>().hash_alg.value = hash; break;
-    default: break;
-    }
-}
+using vtpm_test::base_object;
+using vtpm_test::ecc_generate;
+using vtpm_test::ecc_key;
+using vtpm_test::ecc_material;
+using vtpm_test::hx;
+using vtpm_test::install;
+using vtpm_test::key_auth;
+using vtpm_test::py_ec;
+using vtpm_test::python;
+using vtpm_test::rsa2048;
+using vtpm_test::rsa_key;
 
 constexpr std::uint32_t sign_attrs = object_attr::sign_encrypt | object_attr::user_with_auth |
                                      object_attr::fixed_tpm | object_attr::fixed_parent |
                                      object_attr::sensitive_data_origin;
-const bytes key_auth{'k', 'e', 'y'};
-
-loaded_object base_object(tpm_alg_id type, std::uint32_t attrs) {
-    loaded_object o;
-    o.pub.type.value = type;
-    o.pub.name_alg.value = alg::sha256;
-    o.pub.object_attributes.value = attrs;
-    o.sens.sensitive_type.value = type;
-    (void)o.sens.auth_value.assign(key_auth);
-    o.hierarchy = rh::owner;
-    return o;
-}
-
-/// Put an object into the first free slot (its Name computed) and return its handle.
-tpm_handle install(tpm_t& t, loaded_object o) {
-    auto& e = t.internals();
-    o.name = object::compute_name(e.crypto, o.pub);
-    auto slot = e.free_object_slot();
-    REQUIRE(slot);
-    e.objects[*slot] = std::move(o);
-    return e.object_handle(*slot);
-}
-
-struct rsa_material {
-    bytes n, p;
-};
-/// One RSA-2048 key for the whole file (generated by the crypto backend).
-const rsa_material& rsa2048() {
-    static const rsa_material m = [] {
-        auto c = testing::seeded_crypto(42);
-        rsa_material k;
-        k.n.resize(256);
-        k.p.resize(128);
-        const crypto::rsa_random_stream rnd = [&c](byte_span b) { c.random(b); };
-        REQUIRE(c.rsa_generate(2048, 0, rnd, k.n, k.p).ok());
-        return k;
-    }();
-    return m;
-}
-
-loaded_object rsa_key(std::uint32_t attrs, tpm_alg_id scheme, tpm_alg_id hash, bool with_private = true) {
-    auto o = base_object(alg::rsa, attrs);
-    auto& rp = o.pub.parameters.emplace<alg::rsa>();
-    rp.symmetric.algorithm.value = alg::null;
-    set_asym_scheme(rp.scheme, scheme, hash);
-    rp.key_bits.value = 2048;
-    rp.exponent = 0;
-    (void)o.pub.unique.emplace<alg::rsa>().assign(rsa2048().n);
-    if (with_private) (void)o.sens.sensitive.emplace<alg::rsa>().assign(rsa2048().p);
-    o.has_sensitive = with_private;
-    return o;
-}
-
-struct ecc_material {
-    bytes d, x, y;
-};
-ecc_material ecc_generate(tpm_t& t, std::uint16_t curve) {
-    auto& c = t.internals().crypto;
-    const auto* info = crypto::find_ecc_curve(curve);
-    REQUIRE(info);
-    ecc_material k;
-    k.d.resize(info->order_bytes);
-    k.x.resize(info->bytes);
-    k.y.resize(info->bytes);
-    const crypto::random_source rnd = [&c](byte_span b) { c.random(b); };
-    REQUIRE(c.ecc_generate(curve, rnd, k.d, crypto::ecc_point_out{k.x, k.y}).ok());
-    return k;
-}
-loaded_object ecc_key(const ecc_material& k, std::uint16_t curve, std::uint32_t attrs, tpm_alg_id scheme,
-                      tpm_alg_id hash) {
-    auto o = base_object(alg::ecc, attrs);
-    auto& ep = o.pub.parameters.emplace<alg::ecc>();
-    ep.symmetric.algorithm.value = alg::null;
-    set_asym_scheme(ep.scheme, scheme, hash);
-    ep.curve_id.value = curve;
-    ep.kdf.scheme.value = alg::null;
-    auto& q = o.pub.unique.emplace<alg::ecc>();
-    (void)q.x.assign(k.x);
-    (void)q.y.assign(k.y);
-    if (!k.d.empty()) (void)o.sens.sensitive.emplace<alg::ecc>().assign(k.d);
-    o.has_sensitive = !k.d.empty();
-    return o;
-}
 
 loaded_object hmac_key(byte_view secret, std::uint32_t attrs, tpm_alg_id scheme_hash) {
     auto o = base_object(alg::keyedhash, attrs);
