@@ -19,6 +19,7 @@
 #include <vtpm/testing/platform.hpp>
 #include <vtpm/vtpm.hpp>
 #include <support/instance.hpp>
+#include <support/bytes.hpp>
 
 using namespace vtpm;
 using testing::command_builder;
@@ -48,14 +49,10 @@ def mac(alg, key, data): return hmac.new(key, data, alg).digest()
 std::string X(byte_view b) { return "X('" + to_hex(b) + "')"; }
 bytes py(const std::string& expr) { return from_hex(python(std::string(prelude) + "print((" + expr + ").hex())")); }
 
-bytes cat(std::initializer_list<byte_view> parts) {
-    bytes r;
-    for (auto p : parts) r.insert(r.end(), p.begin(), p.end());
-    return r;
-}
-bytes be16(std::uint16_t v) { return {static_cast<std::uint8_t>(v >> 8), static_cast<std::uint8_t>(v)}; }
-bytes be32(std::uint32_t v) { return cat({be16(static_cast<std::uint16_t>(v >> 16)), be16(static_cast<std::uint16_t>(v))}); }
-bytes be64(std::uint64_t v) { return cat({be32(static_cast<std::uint32_t>(v >> 32)), be32(static_cast<std::uint32_t>(v))}); }
+using vtpm_test::cat;
+using vtpm_test::be16;
+using vtpm_test::be32;
+using vtpm_test::be64;
 
 constexpr std::uint8_t cont = 0x01;
 

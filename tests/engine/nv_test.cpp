@@ -10,6 +10,7 @@
 #include <vtpm/testing/platform.hpp>
 #include <vtpm/vtpm.hpp>
 #include <support/instance.hpp>
+#include <support/bytes.hpp>
 
 #include "support/oracle.hpp"
 
@@ -24,16 +25,12 @@ namespace {
 using platform = testing::deterministic_platform<>;
 using tpm_t = tpm<platform>;
 
-bytes cat(std::initializer_list<byte_view> parts) {
-    bytes r;
-    for (auto p : parts) r.insert(r.end(), p.begin(), p.end());
-    return r;
-}
-bytes be16(std::uint16_t v) { return {static_cast<std::uint8_t>(v >> 8), static_cast<std::uint8_t>(v)}; }
-bytes be32(std::uint32_t v) { return cat({be16(static_cast<std::uint16_t>(v >> 16)), be16(static_cast<std::uint16_t>(v))}); }
-bytes be64(std::uint64_t v) { return cat({be32(static_cast<std::uint32_t>(v >> 32)), be32(static_cast<std::uint32_t>(v))}); }
-bytes b2b(byte_view b) { return cat({be16(static_cast<std::uint16_t>(b.size())), b}); }
-bytes str(std::string_view s) { return bytes(s.begin(), s.end()); }
+using vtpm_test::cat;
+using vtpm_test::be16;
+using vtpm_test::be32;
+using vtpm_test::be64;
+using vtpm_test::b2b;
+using vtpm_test::str;
 /// Evaluate a Python expression yielding bytes (hashlib, hmac imported).
 bytes py(const std::string& expr) {
     return from_hex(python("import hashlib, hmac, struct\nprint((" + expr + ").hex())"));

@@ -16,6 +16,7 @@
 #include <vtpm/testing/platform.hpp>
 #include <vtpm/vtpm.hpp>
 #include <support/instance.hpp>
+#include <support/bytes.hpp>
 
 using namespace vtpm;
 using testing::command_builder;
@@ -53,15 +54,11 @@ class rd:
 
 // --- byte helpers ------------------------------------------------------------------------
 
-bytes cat(std::initializer_list<byte_view> parts) {
-    bytes r;
-    for (auto p : parts) r.insert(r.end(), p.begin(), p.end());
-    return r;
-}
-bytes be16(std::uint16_t v) { return {static_cast<std::uint8_t>(v >> 8), static_cast<std::uint8_t>(v)}; }
-bytes be32(std::uint32_t v) { return cat({be16(static_cast<std::uint16_t>(v >> 16)), be16(static_cast<std::uint16_t>(v))}); }
-bytes b2b(byte_view b) { return cat({be16(static_cast<std::uint16_t>(b.size())), b}); }
-bytes str(std::string_view s) { return bytes(s.begin(), s.end()); }
+using vtpm_test::cat;
+using vtpm_test::be16;
+using vtpm_test::be32;
+using vtpm_test::b2b;
+using vtpm_test::str;
 
 // TPMA_OBJECT bits (Part 2 Table 37), spelled out here rather than taken from the library.
 constexpr std::uint32_t fixed_tpm = 1u << 1, st_clear = 1u << 2, fixed_parent = 1u << 4, sdo = 1u << 5,

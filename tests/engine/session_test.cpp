@@ -22,6 +22,8 @@
 #include <vtpm/testing/platform.hpp>
 #include <vtpm/vtpm.hpp>
 #include <support/instance.hpp>
+#include <support/oracle.hpp>
+#include <support/bytes.hpp>
 
 using namespace vtpm;
 using testing::command_builder;
@@ -34,24 +36,7 @@ using tpm_t = tpm<platform>;
 
 // --- the independent oracle: /usr/bin/python3 -------------------------------------------
 
-/// Run a Python 3 script and return its standard output without the trailing newline.
-std::string python(const std::string& script) {
-    char path[] = "/tmp/vtpm_session_test_XXXXXX";
-    int fd = mkstemp(path);
-    REQUIRE(fd >= 0);
-    REQUIRE(write(fd, script.data(), script.size()) == static_cast<ssize_t>(script.size()));
-    close(fd);
-    std::string out;
-    if (FILE* p = popen(("/usr/bin/python3 " + std::string(path)).c_str(), "r")) {
-        char buf[512];
-        while (std::fgets(buf, sizeof buf, p)) out += buf;
-        REQUIRE(pclose(p) == 0);
-    }
-    std::remove(path);
-    while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
-    REQUIRE(!out.empty());
-    return out;
-}
+using vtpm_test::python;
 
 // KDFa (Part 1 §11.4.10.2), HMAC, hashes and AES-CFB, written from the specification.
 const char* const prelude = R"PY(
@@ -85,15 +70,11 @@ bytes py(const std::string& expr) { return from_hex(python(std::string(prelude) 
 
 // --- bytes -------------------------------------------------------------------------------
 
-bytes str(std::string_view s) { return bytes(s.begin(), s.end()); }
-bytes cat(std::initializer_list<byte_view> parts) {
-    bytes r;
-    for (auto p : parts) r.insert(r.end(), p.begin(), p.end());
-    return r;
-}
-bytes be16(std::uint16_t v) { return {static_cast<std::uint8_t>(v >> 8), static_cast<std::uint8_t>(v)}; }
-bytes be32(std::uint32_t v) { return cat({be16(static_cast<std::uint16_t>(v >> 16)), be16(static_cast<std::uint16_t>(v))}); }
-bytes be64(std::uint64_t v) { return cat({be32(static_cast<std::uint32_t>(v >> 32)), be32(static_cast<std::uint32_t>(v))}); }
+using vtpm_test::cat;
+using vtpm_test::be16;
+using vtpm_test::be32;
+using vtpm_test::be64;
+using vtpm_test::str;
 bytes sized(byte_view b) { return cat({be16(static_cast<std::uint16_t>(b.size())), b}); }
 
 constexpr std::uint8_t cont = 0x01, decrypt = 0x20, encrypt = 0x40; // TPMA_SESSION bits (Part 2 §8.4)

@@ -14,6 +14,7 @@
 #include <vtpm/testing/platform.hpp>
 #include <vtpm/vtpm.hpp>
 #include <support/instance.hpp>
+#include <support/oracle.hpp>
 
 using namespace vtpm;
 using testing::command_builder;
@@ -24,23 +25,8 @@ namespace {
 using platform = testing::deterministic_platform<>;
 using tpm_t = tpm<platform>;
 
-std::string python(const std::string& script) {
-    char path[] = "/tmp/vtpm_symcmd_test_XXXXXX";
-    int fd = mkstemp(path);
-    REQUIRE(fd >= 0);
-    REQUIRE(write(fd, script.data(), script.size()) == static_cast<ssize_t>(script.size()));
-    close(fd);
-    std::string out;
-    if (FILE* p = popen(("/usr/bin/python3 -W ignore " + std::string(path)).c_str(), "r")) {
-        char buf[1024];
-        while (std::fgets(buf, sizeof buf, p)) out += buf;
-        REQUIRE(pclose(p) == 0);
-    }
-    std::remove(path);
-    while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
-    return out;
-}
-std::string hx(byte_view b) { return "bytes.fromhex('" + to_hex(b) + "')"; }
+using vtpm_test::python;
+using vtpm_test::hx;
 bytes str(std::string_view s) { return bytes(s.begin(), s.end()); }
 constexpr std::uint32_t rc_of(rc r) { return r.code(); }
 

@@ -13,8 +13,8 @@
 
 namespace vtpm_test {
 
-/// Run a Python 3 script; return its standard output without the trailing newline. A failing
-/// script fails the test, with its output (stderr included) in the report.
+/// Run a Python 3 script (warnings off); return its standard output without the trailing
+/// newline. A failing script fails the test, with its output (stderr included) in the report.
 inline std::string python(const std::string& script) {
     char path[] = "/tmp/vtpm_oracle_XXXXXX";
     int fd = mkstemp(path);
@@ -23,7 +23,7 @@ inline std::string python(const std::string& script) {
     close(fd);
     std::string out;
     int status = -1;
-    if (FILE* p = popen(("/usr/bin/python3 " + std::string(path) + " 2>&1").c_str(), "r")) {
+    if (FILE* p = popen(("/usr/bin/python3 -W ignore " + std::string(path) + " 2>&1").c_str(), "r")) {
         char buf[512];
         while (std::fgets(buf, sizeof buf, p)) out += buf;
         status = pclose(p);
