@@ -51,13 +51,7 @@ constexpr std::uint32_t decrypt_attrs = object_attr::decrypt | object_attr::user
 
 // --- commands ----------------------------------------------------------------------------
 
-tpm_t started() {
-    tpm_t t{testing::seeded_crypto(3)};
-    t.manufacture();
-    t.power_on();
-    REQUIRE(run(t, testing::startup_command()).rc == 0);
-    return t;
-}
+tpm_t started() { return vtpm_test::started_tpm<tpm_t>(3); }
 
 /// inScheme: TPM_ALG_NULL, TPM_ALG_RSAES, or TPM_ALG_OAEP with a hash.
 bytes scheme_bytes(tpm_alg_id scheme, tpm_alg_id hash = alg::sha256) {

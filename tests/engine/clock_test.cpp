@@ -17,13 +17,7 @@ namespace {
 
 using tpm_t = tpm<testing::deterministic_platform<>>;
 
-tpm_t started() {
-    tpm_t t{testing::seeded_crypto()};
-    t.manufacture();
-    t.power_on();
-    REQUIRE(run(t, testing::startup_command()).rc == 0);
-    return t;
-}
+tpm_t started() { return vtpm_test::started_tpm<tpm_t>(0); }
 
 /// TPMS_TIME_INFO from a TPM2_ReadClock response.
 struct time_info {

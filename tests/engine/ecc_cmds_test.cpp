@@ -59,13 +59,7 @@ tpm_handle install_ecc(tpm_t& t, const ecc_material& k, std::uint16_t curve, std
     return vtpm_test::install(t, std::move(o));
 }
 
-tpm_t started() {
-    tpm_t t{testing::seeded_crypto()};
-    t.manufacture();
-    t.power_on();
-    REQUIRE(run(t, testing::startup_command()).rc == 0);
-    return t;
-}
+tpm_t started() { return vtpm_test::started_tpm<tpm_t>(0); }
 
 constexpr std::uint32_t rc_of(rc r) { return r.code(); }
 

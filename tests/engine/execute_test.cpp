@@ -15,13 +15,7 @@ namespace {
 using platform = testing::deterministic_platform<>;
 using tpm_t = tpm<platform>;
 
-tpm_t started() {
-    tpm_t t{testing::seeded_crypto()};
-    t.manufacture();
-    t.power_on();
-    REQUIRE(run(t, testing::startup_command()).rc == 0);
-    return t;
-}
+tpm_t started() { return vtpm_test::started_tpm<tpm_t>(0); }
 bytes get_random(std::uint16_t n) { return command_builder(cc::get_random).u16(n).build(); }
 } // namespace
 

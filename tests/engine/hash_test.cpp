@@ -53,13 +53,7 @@ bytes cat(byte_view a, byte_view b) {
     return r;
 }
 
-tpm_t started() {
-    tpm_t t{testing::seeded_crypto()};
-    t.manufacture();
-    t.power_on();
-    REQUIRE(run(t, testing::startup_command()).rc == 0);
-    return t;
-}
+tpm_t started() { return vtpm_test::started_tpm<tpm_t>(0); }
 
 bytes hash_cmd(byte_view data, tpm_alg_id a, tpm_handle hierarchy) {
     return command_builder(cc::hash).b2b(data).u16(a).u32(hierarchy).build();

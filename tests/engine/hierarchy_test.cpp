@@ -34,13 +34,7 @@ constexpr std::uint32_t rc_hierarchy_h1 = 0x185;     // TPM_RC_HIERARCHY + TPM_R
 constexpr std::uint32_t rc_reference_h0 = 0x910;     // TPM_RC_REFERENCE_H0
 constexpr std::uint32_t rc_value_h1 = 0x184;         // TPM_RC_VALUE + TPM_RC_H + TPM_RC_1
 
-tpm_t started() {
-    tpm_t t{testing::seeded_crypto()};
-    t.manufacture();
-    t.power_on();
-    REQUIRE(run(t, testing::startup_command()).rc == 0);
-    return t;
-}
+tpm_t started() { return vtpm_test::started_tpm<tpm_t>(0); }
 
 bytes str(const std::string& s) { return bytes(s.begin(), s.end()); }
 

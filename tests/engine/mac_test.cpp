@@ -69,13 +69,7 @@ loaded_object cipher_key(byte_view key, tpm_alg_id mode, std::uint32_t attrs = s
     return o;
 }
 
-tpm_t started() {
-    tpm_t t{testing::seeded_crypto()};
-    t.manufacture();
-    t.power_on();
-    REQUIRE(run(t, testing::startup_command()).rc == 0);
-    return t;
-}
+tpm_t started() { return vtpm_test::started_tpm<tpm_t>(0); }
 
 bytes mac_cmd(tpm_handle h, byte_view data, tpm_alg_id scheme) {
     return command_builder(cc::mac).handle(h).password(key_auth).b2b(data).u16(scheme).build();

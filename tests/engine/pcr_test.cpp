@@ -45,13 +45,7 @@ bytes str(std::string_view s) { return bytes(s.begin(), s.end()); }
 bytes zeros(std::size_t n) { return bytes(n, 0); }
 bytes ones(std::size_t n) { return bytes(n, 0xFF); }
 
-tpm_t started(std::uint8_t startup_locality = 0) {
-    tpm_t t{testing::seeded_crypto()};
-    t.manufacture();
-    t.power_on();
-    REQUIRE(run(t, testing::startup_command(), startup_locality).rc == 0);
-    return t;
-}
+tpm_t started(std::uint8_t startup_locality = 0) { return vtpm_test::started_tpm<tpm_t>(0, startup_locality); }
 
 struct digest_in {
     tpm_alg_id alg;

@@ -61,13 +61,7 @@ bytes next_nonce() {
     return b;
 }
 
-tpm_t started() {
-    tpm_t t{testing::seeded_crypto(3)};
-    t.manufacture();
-    t.power_on();
-    REQUIRE(run(t, testing::startup_command()).rc == 0);
-    return t;
-}
+tpm_t started() { return vtpm_test::started_tpm<tpm_t>(3); }
 
 struct session {
     tpm_handle handle = 0;

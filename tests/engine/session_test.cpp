@@ -90,13 +90,7 @@ bytes next_nonce() {
 
 // --- the TPM -----------------------------------------------------------------------------
 
-tpm_t started() {
-    tpm_t t{testing::seeded_crypto()};
-    t.manufacture();
-    t.power_on();
-    REQUIRE(run(t, testing::startup_command()).rc == 0);
-    return t;
-}
+tpm_t started() { return vtpm_test::started_tpm<tpm_t>(0); }
 
 /// TPML_PCR_SELECTION with one selection of 3 octets per (bank, pcr list).
 bytes pcr_selection(std::initializer_list<std::pair<std::uint16_t, std::vector<unsigned>>> sels) {

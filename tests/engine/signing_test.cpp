@@ -65,13 +65,7 @@ loaded_object hmac_key(byte_view secret, std::uint32_t attrs, tpm_alg_id scheme_
 
 // --- commands ----------------------------------------------------------------------------
 
-tpm_t started() {
-    tpm_t t{testing::seeded_crypto()};
-    t.manufacture();
-    t.power_on();
-    REQUIRE(run(t, testing::startup_command()).rc == 0);
-    return t;
-}
+tpm_t started() { return vtpm_test::started_tpm<tpm_t>(0); }
 
 struct ticket {
     std::uint16_t tag = st::hashcheck;

@@ -83,13 +83,7 @@ loaded_object rsa_public_key() {
     return o;
 }
 
-tpm_t started() {
-    tpm_t t{testing::seeded_crypto(9)};
-    t.manufacture();
-    t.power_on();
-    REQUIRE(run(t, testing::startup_command()).rc == 0);
-    return t;
-}
+tpm_t started() { return vtpm_test::started_tpm<tpm_t>(9); }
 
 bytes ed2_cmd(tpm_handle key, byte_view data, bool decrypt, tpm_alg_id mode, byte_view iv) {
     return command_builder(cc::encrypt_decrypt2).handle(key).password(key_auth).b2b(data).u8(decrypt ? 1 : 0).u16(mode)

@@ -16,6 +16,7 @@
 #include <vtpm/testing/platform.hpp>
 
 #include "support/oracle.hpp"
+#include "support/platform_fixture.hpp"
 
 namespace fs = std::filesystem;
 using namespace vtpm::platform;
@@ -23,30 +24,10 @@ using tpm_t = vtpm::tpm<vtpm::testing::deterministic_platform<>>;
 
 namespace {
 
-struct temp_dir {
-    fs::path path;
-    temp_dir() {
-        char t[] = "/tmp/vtpm_ek_XXXXXX";
-        REQUIRE(mkdtemp(t));
-        path = t;
-    }
-    ~temp_dir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-};
+using vtpm_test::temp_dir;
+using vtpm_test::shell;
+using vtpm_test::code_of;
 
-std::string shell(const std::string& cmd, int* status = nullptr) {
-    std::string out;
-    int st = -1;
-    if (FILE* p = popen((cmd + " 2>&1").c_str(), "r")) {
-        char buf[512];
-        while (std::fgets(buf, sizeof buf, p)) out += buf;
-        st = pclose(p);
-    }
-    if (status) *status = st;
-    return out;
-}
 void write_text(const fs::path& p, const std::string& s) { std::ofstream(p) << s; }
 
 struct started_tpm {
@@ -79,15 +60,6 @@ def parse_public(p):
     return ('ecc', curve, int.from_bytes(x, 'big'), int.from_bytes(y, 'big'))
 )";
 
-template <class F>
-errc code_of(F&& f) {
-    try {
-        f();
-    } catch (const error& e) {
-        return e.code();
-    }
-    return errc{};
-}
 
 } // namespace
 

@@ -10,46 +10,18 @@
 #include <vtpm/platform/provider_store.hpp>
 
 #include "support/oracle.hpp"
+#include "support/platform_fixture.hpp"
 
 namespace fs = std::filesystem;
 using namespace vtpm::platform;
 
 namespace {
 
-struct temp_dir {
-    fs::path path;
-    temp_dir() {
-        char t[] = "/tmp/vtpm_platform_XXXXXX";
-        REQUIRE(mkdtemp(t));
-        path = t;
-    }
-    ~temp_dir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-};
+using vtpm_test::temp_dir;
+using vtpm_test::shell;
+using vtpm_test::code_of;
 
-std::string shell(const std::string& cmd, int* status = nullptr) {
-    std::string out;
-    int st = -1;
-    if (FILE* p = popen((cmd + " 2>&1").c_str(), "r")) {
-        char buf[512];
-        while (std::fgets(buf, sizeof buf, p)) out += buf;
-        st = pclose(p);
-    }
-    if (status) *status = st;
-    return out;
-}
 
-template <class F>
-errc code_of(F&& f) {
-    try {
-        f();
-    } catch (const error& e) {
-        return e.code();
-    }
-    return errc{};
-}
 
 vtpm::bytes bytes_of(const secret& s) { return vtpm::bytes(s.begin(), s.end()); }
 

@@ -12,6 +12,7 @@
 #include <vtpm/platform/vm.hpp>
 
 #include "support/oracle.hpp"
+#include "support/platform_fixture.hpp"
 
 namespace fs = std::filesystem;
 using namespace vtpm::platform;
@@ -20,29 +21,9 @@ using vtpm::testing::run;
 
 namespace {
 
-struct temp_dir {
-    fs::path path;
-    temp_dir() {
-        char t[] = "/tmp/vtpm_vm_XXXXXX";
-        REQUIRE(mkdtemp(t));
-        path = t;
-    }
-    ~temp_dir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-};
+using vtpm_test::temp_dir;
+using vtpm_test::code_of;
 
-template <class F>
-errc code_of(F&& f, std::string* msg = nullptr) {
-    try {
-        f();
-    } catch (const error& e) {
-        if (msg) *msg = e.what();
-        return e.code();
-    }
-    return errc{};
-}
 
 vtpm::bytes hex(const char* s) { return vtpm::from_hex(s); }
 // Owner storage key: ECC P-256, fixedTPM|fixedParent|sensitiveDataOrigin|userWithAuth|restricted|decrypt, AES-128-CFB.

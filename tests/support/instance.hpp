@@ -2,7 +2,12 @@
 // tests/support/instance.cpp instantiates them once: the engine is compiled once for the
 // test program instead of once per test file.
 #pragma once
+#include <catch2/catch.hpp>
+
+#include <cstdint>
+
 #include <vtpm/platforms/botan_file.hpp>
+#include <vtpm/testing/command.hpp>
 #include <vtpm/testing/platform.hpp>
 #include <vtpm/vtpm.hpp>
 
@@ -20,3 +25,18 @@ inline constexpr vtpm::config::profile four_curves = [] {
 extern template class vtpm::tpm<vtpm::testing::deterministic_platform<>>;
 extern template class vtpm::tpm<vtpm::testing::deterministic_platform<vtpm_test::four_curves>>;
 extern template class vtpm::tpm<vtpm::platforms::botan_file>;
+
+namespace vtpm_test {
+
+/// A manufactured TPM after TPM2_Startup(CLEAR) sent at `locality`, its crypto backend seeded
+/// with `tag` (vtpm::testing::seeded_crypto).
+template <class T>
+T started_tpm(std::uint8_t tag = 0, std::uint8_t locality = 0) {
+    T t{vtpm::testing::seeded_crypto(tag)};
+    t.manufacture();
+    t.power_on();
+    REQUIRE(vtpm::testing::run(t, vtpm::testing::startup_command(), locality).rc == 0);
+    return t;
+}
+
+} // namespace vtpm_test
